@@ -39,12 +39,16 @@ class NoteVerifier {
   // Parses "<name>+<hash>+<base64 key>"; rejects wrong length, unknown
   // algorithm, mismatched key hash, bad names.
   static StatusOr<NoteVerifier> Parse(std::string_view vkey);
+  // `name` should be a valid key name and `public_key` 32 raw bytes; the key
+  // hash is computed from them.
   NoteVerifier(std::string name, std::string public_key);
 
   const std::string& name() const { return name_; }
   uint32_t key_hash() const { return key_hash_; }
   const std::string& public_key() const { return public_key_; }
+  // True iff `signature` (64 bytes, without the key hash) signs `text`.
   bool Verify(std::string_view text, std::string_view signature) const;
+  // The "<name>+<hash>+<base64 key>" form accepted by Parse.
   std::string ToString() const;
 
  private:
@@ -56,12 +60,14 @@ class NoteVerifier {
 class NoteSigner {
  public:
   NoteSigner(std::string name, const PrivateKey& key);
-  // Parses a C2SP private key "PRIVATE+KEY+<name>+<hash>+<base64(0x01||seed)>".
+  // Parses a C2SP private key "PRIVATE+KEY+<name>+<hash>+<base64(0x01||seed)>";
+  // the hash must match the derived public key. Errors never quote the key.
   static StatusOr<NoteSigner> ParsePrivateKey(std::string_view skey);
 
   const std::string& name() const { return name_; }
   NoteVerifier verifier() const;
   // `text` must end in "\n" and hold no blank line; returns the signed note.
+  // Also rejects invalid UTF-8 and control characters other than "\n".
   StatusOr<std::string> Sign(std::string_view text) const;
 
  private:
@@ -93,12 +99,16 @@ struct Checkpoint {
   std::string origin;
   uint64_t size = 0;
   Hash root{};
-  std::vector<std::string> extensions;  // extra body lines, kept verbatim
+  // Extra body lines, kept verbatim, each without its "\n" and non-empty.
+  std::vector<std::string> extensions;
 };
 
-// "<origin>\n<size>\n<base64 root>\n" plus extension lines.
+// "<origin>\n<size>\n<base64 root>\n" plus one "<extension>\n" per extension.
 std::string FormatCheckpoint(const Checkpoint& c);
-// Parses a checkpoint body (the text of an opened note).
+// Parses a checkpoint body (the text of an opened note). InvalidArgument
+// unless: it ends in "\n"; the origin is non-empty; the size is decimal, fits
+// uint64, without leading zeros (except "0"); the root is strict base64 of 32
+// bytes; extension lines are non-empty.
 StatusOr<Checkpoint> ParseCheckpoint(std::string_view text);
 
 }  // namespace ledger

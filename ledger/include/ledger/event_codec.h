@@ -1,0 +1,66 @@
+// Building, signing and reading Cap'n Proto event messages. Includes the
+// generated schema header: include it only from .cc files that build or
+// inspect payloads (client, seed, tests), never from a widely used header.
+//
+//   capnp::MallocMessageBuilder msg;
+//   auto body = msg.initRoot<schema::EventBody>();
+//   body.setHousehold("33010012345"); ...
+//   std::string wire = SignBody(body.asReader(), officer_key);   // SignedBody message
+//   auto results = ledger->Append({wire});
+#pragma once
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/bytes.h"
+#include "ledger/crypto.h"
+#include "ledger/status.h"
+#include "schemas/ledger.capnp.h"
+
+namespace ledger {
+
+// Reader limits for untrusted messages.
+inline constexpr uint64_t kTraversalLimitWords = 1 << 20;  // 8 MiB
+inline constexpr int kNestingLimit = 16;
+
+capnp::ReaderOptions UntrustedReaderOptions();
+
+// Canonical bytes of any struct reader (capnp::canonicalize; one segment).
+template <typename Reader>
+std::string CanonicalBytes(Reader reader) {
+  kj::Array<capnp::word> words = capnp::canonicalize(reader);
+  auto bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+// Signs canonicalize(body) and returns the SignedBody as a flat message
+// (standard framing with segment table) -- the unit a client sends.
+std::string SignBody(schema::EventBody::Reader body, const PrivateKey& key);
+
+// Copies `bytes` into word-aligned storage and holds a reader over it.
+// `framed`: standard serialization with segment table; otherwise a single
+// canonical segment (leaf bytes).
+class MessageBytes {
+ public:
+  static StatusOr<MessageBytes> Parse(std::string_view bytes, bool framed);
+  MessageBytes(MessageBytes&&) = default;
+  MessageBytes& operator=(MessageBytes&&) = default;
+
+  template <typename T>
+  typename T::Reader Root() {
+    return reader_->getRoot<T>();
+  }
+  bool IsCanonical() { return reader_->isCanonical(); }
+
+ private:
+  MessageBytes() = default;
+  kj::Array<capnp::word> words_;
+  kj::Array<kj::ArrayPtr<const capnp::word>> segments_;
+  kj::Own<capnp::MessageReader> reader_;
+};
+
+}  // namespace ledger

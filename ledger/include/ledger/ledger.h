@@ -1,0 +1,129 @@
+// The ledger: an append-only, hash-chained, Merkle-tree-backed event store
+// in RocksDB with group commit and signed checkpoints.
+//
+//   CreateOptions c;  c.origin = "ledger.cdd.go.th/sisaket";
+//   c.root_public_key = operator_key.PublicKeyBytes();
+//   ASSIGN_OR_RETURN(auto ledger, Ledger::Create(dir, c, std::move(server_key)));
+//   std::vector<AppendOutcome> r = ledger->Append({SignBody(body, officer_key)});
+//   if (r[0].ok()) use(r[0]->seq, r[0]->leaf_hash);
+//   ASSIGN_OR_RETURN(auto proof, ledger->InclusionProof(seq, ledger->Size()));
+//
+// Appends from every thread are group-committed by one writer thread: many
+// callers' events share one RocksDB WriteBatch written with the WAL synced
+// (DESIGN.md §5). A caller learns its seq only after that sync. The queue is
+// bounded: when it is full, Append fails fast with ResourceExhausted
+// (reason "PUSHBACK") instead of growing.
+//
+// Thread-safety: every method may be called from any thread. Read methods
+// see only durable (acknowledged) state.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ledger/bytes.h"
+#include "ledger/crypto.h"
+#include "ledger/status.h"
+
+namespace ledger {
+
+inline constexpr int kStoreFormatVersion = 1;
+
+struct CreateOptions {
+  std::string origin;            // checkpoint origin, e.g. "ledger.cdd.go.th/sisaket"
+  std::string root_public_key;   // the operator's Ed25519 root key (32 bytes)
+  std::string key_name;          // note key name; defaults to the origin
+};
+
+struct LedgerOptions {
+  // Group commit: at most this many events per WriteBatch.
+  size_t max_batch_events = 1000;
+  // Pushback threshold: events queued but not yet written.
+  size_t max_queued_events = 200000;
+  // fsync the WAL before acknowledging. Only benchmarks turn this off.
+  bool sync = true;
+  // Verify each event's Ed25519 signature. Off only for pre-verified
+  // events (benchmarks of the storage path); the trust rules still apply.
+  bool verify_signatures = true;
+  // Clock for recordedAt, ns since the Unix epoch. Defaults to the system clock.
+  std::function<int64_t()> clock;
+  // RocksDB block cache in bytes.
+  size_t block_cache_bytes = 64 << 20;
+};
+
+struct AppendResult {
+  uint64_t seq = 0;
+  Hash leaf_hash{};
+  bool duplicate = false;   // the idempotency key was seen before; nothing stored
+};
+using AppendOutcome = StatusOr<AppendResult>;
+using AppendCallback = std::function<void(std::vector<AppendOutcome>)>;
+
+struct StoreInfo {
+  std::string origin;
+  std::string key_name;
+  std::string server_public_key;   // 32 bytes
+  std::string root_public_key;     // 32 bytes
+  int format_version = 0;
+  std::string VerifierKey() const; // note verifier key of the server
+};
+
+class Ledger {
+ public:
+  // Creates a new store in `dir` (which must not hold one) and opens it.
+  static StatusOr<std::unique_ptr<Ledger>> Create(const std::string& dir,
+                                                  const CreateOptions& create,
+                                                  PrivateKey server_key,
+                                                  const LedgerOptions& options = {});
+  // Opens an existing store for reading and appending. `server_key` must be
+  // the key the store was created with (it signs checkpoints).
+  static StatusOr<std::unique_ptr<Ledger>> Open(const std::string& dir, PrivateKey server_key,
+                                                const LedgerOptions& options = {});
+  // Opens read-only (no appends, no key needed); safe beside a running writer.
+  static StatusOr<std::unique_ptr<Ledger>> OpenReadOnly(const std::string& dir);
+
+  // Drains the queue (acknowledging what was accepted) and closes the store.
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Appends SignedBody messages (standard Cap'n Proto framing). Outcomes are
+  // per event, in order: one bad event does not affect the others. Blocks
+  // until the events are durable.
+  std::vector<AppendOutcome> Append(std::vector<std::string> signed_bodies);
+  // Same, asynchronous: `done` runs on the writer thread after the sync (or
+  // at once on pushback). It must be quick and must not call Append.
+  void AppendAsync(std::vector<std::string> signed_bodies, AppendCallback done);
+
+  const StoreInfo& info() const;
+  // Number of durable events (the tree size).
+  uint64_t Size() const;
+
+  StatusOr<std::string> LeafBytes(uint64_t seq) const;
+  StatusOr<Hash> LeafHash(uint64_t seq) const;
+  StatusOr<Hash> RootAt(uint64_t size) const;
+  StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size) const;
+  StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
+  // The signed checkpoint note of exactly `size` (one exists for every size
+  // that ended a group commit), or the latest one.
+  StatusOr<std::string> CheckpointAt(uint64_t size) const;
+  StatusOr<std::string> LatestCheckpoint() const;
+  // Seqs of a household's / agency's / officer's events, ascending.
+  StatusOr<std::vector<uint64_t>> HouseholdSeqs(const std::string& household) const;
+  StatusOr<std::vector<uint64_t>> AgencySeqs(const std::string& agency) const;
+  StatusOr<std::vector<uint64_t>> OfficerSeqs(const std::string& officer) const;
+
+  // For tools: the RocksDB directory and raw access used by the verifier.
+  struct Impl;
+  Impl* impl() const { return impl_.get(); }
+
+ private:
+  explicit Ledger(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ledger

@@ -1,0 +1,108 @@
+// Ledger::Impl: the state shared by the read path and the writer thread.
+// Internal to the ledger library (tools reach it only through ledger.h and
+// verify.h).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "ledger/event_codec.h"
+#include "ledger/ledger.h"
+#include "ledger/merkle_tiles.h"
+#include "ledger/note.h"
+#include "registry.h"
+#include "store.h"
+
+namespace ledger {
+
+// One caller's Append: its outcomes fill in as its events are written.
+struct AppendRequest {
+  std::vector<AppendOutcome> outcomes;
+  AppendCallback done;
+  size_t remaining = 0;
+};
+
+// One event waiting for the writer, parsed and (usually) signature-checked
+// by the caller's thread.
+struct PendingEvent {
+  std::shared_ptr<AppendRequest> request;
+  size_t index = 0;
+  std::optional<MessageBytes> message;  // the SignedBody
+  std::string body_canonical;
+  std::string verified_key;             // key the signature verified with, if any
+  Status early_error;                   // set when parsing/checking already failed
+};
+
+// Bounded cache of immutable (full) Merkle tiles for the read path.
+class TileCache {
+ public:
+  explicit TileCache(size_t capacity) : capacity_(capacity) {}
+  std::shared_ptr<const merkle::Tile> Get(const merkle::TileId& id);
+  void Put(const merkle::TileId& id, std::shared_ptr<const merkle::Tile> tile);
+
+ private:
+  struct IdHash {
+    size_t operator()(const merkle::TileId& id) const {
+      return std::hash<uint64_t>()(id.index * 64 + static_cast<uint64_t>(id.level));
+    }
+  };
+  std::mutex mu_;
+  size_t capacity_;
+  std::unordered_map<merkle::TileId, std::shared_ptr<const merkle::Tile>, IdHash> map_;
+};
+
+struct Ledger::Impl {
+  std::unique_ptr<Store> store;
+  StoreInfo info;
+  LedgerOptions options;
+  bool read_only = false;
+  std::optional<NoteSigner> signer;
+
+  // Durable tree size; published after each successful write.
+  std::atomic<uint64_t> size{0};
+  TileCache tiles{4096};
+
+  // Trust chain; the writer mutates under the exclusive lock.
+  mutable std::shared_mutex registry_mu;
+  std::unique_ptr<KeyRegistry> registry;
+
+  // ---- writer-thread state
+  merkle::TreeBuilder tree;
+  Hash last_leaf_hash{};
+  struct Head {
+    uint64_t seq;
+    Hash hash;
+  };
+  std::unordered_map<std::string, Head> household_heads;
+  Status poisoned;
+
+  // ---- queue
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::deque<PendingEvent> queue;
+  size_t queued_events = 0;
+  bool stopping = false;
+  std::thread writer;
+
+  // Read path.
+  StatusOr<std::optional<merkle::Tile>> LoadTile(const merkle::TileId& id);
+  merkle::NodeReader Nodes();
+  Status LoadMeta();
+
+  // Write path (writer thread).
+  void WriterLoop();
+  void WriteGroup(std::vector<PendingEvent>& group);
+  void Prepare(PendingEvent& p);
+  StatusOr<Head> HouseholdHead(const std::string& household);
+  StatusOr<Hash> LeafHashForWriter(uint64_t seq);
+};
+
+}  // namespace ledger

@@ -1,0 +1,149 @@
+#include "store.h"
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/options_util.h>
+
+#include <filesystem>
+
+namespace ledger {
+namespace {
+
+constexpr const char* kCfNames[kCfCount] = {
+    "default",      "events",    "merkle",      "idempotency", "by_household",
+    "by_agency",    "by_officer", "checkpoints", "projection",  "snapshots",
+};
+
+}  // namespace
+
+const char* CfName(Cf cf) { return kCfNames[cf]; }
+
+std::string IndexKey(std::string_view id, uint64_t seq) {
+  std::string k;
+  k.reserve(id.size() + 9);
+  k.append(id);
+  k.push_back('\0');
+  AppendBigEndian64(&k, seq);
+  return k;
+}
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return OkStatus();
+  std::string msg = std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return DataLossError(msg, "STORE_CORRUPT");
+  if (s.IsNotFound()) return NotFoundError(msg);
+  if (s.IsInvalidArgument()) return InvalidArgumentError(msg);
+  if (s.IsIOError()) return UnavailableError(msg, "STORE_IO");
+  return InternalError(msg);
+}
+
+StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode,
+                                             size_t block_cache_bytes) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  bool has_db = fs::exists(fs::path(dir) / "CURRENT", ec);
+  if (mode == Mode::kCreate) {
+    if (has_db) return AlreadyExistsError(dir + " already holds a store", "STORE_EXISTS");
+    if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
+      return FailedPreconditionError(dir + " exists and is not empty", "NOT_EMPTY");
+    }
+  } else if (!has_db) {
+    if (!fs::exists(dir, ec)) return NotFoundError(dir + ": no such directory", "NO_STORE");
+    return FailedPreconditionError(dir + " is not a ledger store (no RocksDB CURRENT file)", "NOT_A_STORE");
+  }
+
+  rocksdb::Options db_options;
+  db_options.create_if_missing = mode == Mode::kCreate;
+  db_options.create_missing_column_families = mode == Mode::kCreate;
+  db_options.paranoid_checks = true;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = true;
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf_options.write_buffer_size = 64 << 20;
+  cf_options.compression = rocksdb::kNoCompression;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (int i = 0; i < kCfCount; ++i) descriptors.emplace_back(kCfNames[i], cf_options);
+
+  if (mode != Mode::kCreate) {
+    // A directory with a RocksDB but without our column families is not a ledger.
+    std::vector<std::string> existing;
+    auto s = rocksdb::DB::ListColumnFamilies(db_options, dir, &existing);
+    if (!s.ok()) return FromRocks(s, "opening " + dir);
+    for (int i = 0; i < kCfCount; ++i) {
+      if (std::find(existing.begin(), existing.end(), kCfNames[i]) == existing.end()) {
+        return FailedPreconditionError(
+            dir + " is not a ledger store (column family '" + kCfNames[i] + "' missing)", "NOT_A_STORE");
+      }
+    }
+  }
+
+  auto store = std::unique_ptr<Store>(new Store());
+  store->dir_ = dir;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (mode == Mode::kReadOnly) {
+    s = rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &store->handles_, &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, dir, descriptors, &store->handles_, &raw);
+  }
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return UnavailableError(dir + " is in use by another process: " + s.ToString(), "STORE_LOCKED");
+    }
+    return FromRocks(s, "opening " + dir);
+  }
+  store->db_.reset(raw);
+  return store;
+}
+
+Store::~Store() {
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    db_->Close().PermitUncheckedError();
+  }
+}
+
+StatusOr<std::optional<std::string>> Store::Get(Cf c, std::string_view key) const {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), handles_[c], rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, std::string("reading ") + kCfNames[c]);
+  return std::optional<std::string>(std::move(value));
+}
+
+Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  return FromRocks(db_->Write(wo, batch), "writing batch");
+}
+
+StatusOr<uint64_t> Store::CountEvents() const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[kCfEvents]));
+  it->SeekToLast();
+  if (!it->status().ok()) return FromRocks(it->status(), "reading events");
+  if (!it->Valid()) return uint64_t{0};
+  if (it->key().size() != 8) return DataLossError("events: malformed key of " + std::to_string(it->key().size()) + " bytes", "BAD_KEY");
+  return ReadBigEndian64(std::string_view(it->key().data(), 8)) + 1;
+}
+
+StatusOr<std::vector<uint64_t>> Store::IndexSeqs(Cf c, std::string_view id) const {
+  std::string prefix(id);
+  prefix.push_back('\0');
+  std::vector<uint64_t> seqs;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[c]));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (it->key().size() != prefix.size() + 8) return DataLossError("malformed index key", "BAD_KEY");
+    seqs.push_back(ReadBigEndian64(std::string_view(it->key().data() + prefix.size(), 8)));
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), std::string("reading ") + kCfNames[c]);
+  return seqs;
+}
+
+}  // namespace ledger

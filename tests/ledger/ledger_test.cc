@@ -1,0 +1,237 @@
+// The store and the append path: sequencing, chain links, idempotency,
+// pushback, proofs from the store, reopening, and refusing bad stores.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "ledger/event.h"
+#include "ledger/merkle.h"
+#include "ledger/note.h"
+#include "support/test_ledger.h"
+
+namespace ledger {
+namespace {
+
+using testing::AppendOk;
+using testing::TempDir;
+using testing::World;
+
+TEST(LedgerTest, AppendsAssignGapFreeSeqsAndChainHashes) {
+  TempDir dir;
+  World w;
+  auto l = w.Create(dir.path());
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  auto boot = AppendOk(**l, w.Bootstrap());
+  ASSERT_EQ(boot.size(), 3u);
+  std::vector<std::string> events;
+  for (int i = 0; i < 10; ++i) events.push_back(w.Visit(i % 3));
+  auto res = AppendOk(**l, events);
+  ASSERT_EQ(res.size(), 10u);
+  for (size_t i = 0; i < res.size(); ++i) EXPECT_EQ(res[i].seq, 3 + i);
+  EXPECT_EQ((*l)->Size(), 13u);
+
+  Hash prev{};
+  std::map<std::string, std::pair<uint64_t, Hash>> heads;
+  for (uint64_t seq = 0; seq < 13; ++seq) {
+    auto bytes = (*l)->LeafBytes(seq);
+    ASSERT_TRUE(bytes.ok());
+    auto e = DecodeEvent(*bytes);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    EXPECT_EQ(e->seq, seq);
+    EXPECT_EQ(e->prev_hash, prev);
+    Hash h = merkle::HashLeaf(AsBytes(*bytes));
+    EXPECT_EQ(*(*l)->LeafHash(seq), h);
+    if (!e->household.empty()) {
+      auto it = heads.find(e->household);
+      if (it == heads.end()) {
+        EXPECT_FALSE(e->household_prev_seq.has_value());
+      } else {
+        ASSERT_TRUE(e->household_prev_seq.has_value());
+        EXPECT_EQ(*e->household_prev_seq, it->second.first);
+        EXPECT_EQ(e->household_prev_hash, it->second.second);
+      }
+      heads[e->household] = {seq, h};
+    }
+    prev = h;
+  }
+  auto seqs = (*l)->HouseholdSeqs("33010000001");
+  ASSERT_TRUE(seqs.ok());
+  EXPECT_EQ(*seqs, (std::vector<uint64_t>{4, 7, 10}));
+  EXPECT_EQ((*(*l)->OfficerSeqs("off-1")).size(), 10u);
+}
+
+TEST(LedgerTest, CheckpointAfterEachGroupCommitVerifies) {
+  TempDir dir;
+  World w;
+  auto l = *w.Create(dir.path());
+  AppendOk(*l, w.Bootstrap());
+  AppendOk(*l, {w.Visit(1), w.Visit(2)});
+  auto note = l->LatestCheckpoint();
+  ASSERT_TRUE(note.ok());
+  auto v = NoteVerifier::Parse(l->info().VerifierKey());
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  auto opened = OpenNote(*note, {*v});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto cp = ParseCheckpoint(opened->text);
+  ASSERT_TRUE(cp.ok());
+  EXPECT_EQ(cp->origin, "ledger.test/sisaket");
+  EXPECT_EQ(cp->size, 5u);
+  EXPECT_EQ(cp->root, *l->RootAt(5));
+  // Every group commit left its own checkpoint.
+  EXPECT_TRUE(l->CheckpointAt(0).ok());
+  EXPECT_TRUE(l->CheckpointAt(3).ok());
+  EXPECT_FALSE(l->CheckpointAt(4).ok());
+}
+
+TEST(LedgerTest, ReplayedIdempotencyKeyReturnsOriginalAndStoresNothing) {
+  TempDir dir;
+  World w;
+  auto l = *w.Create(dir.path());
+  AppendOk(*l, w.Bootstrap());
+  std::string e = w.Visit(1);
+  auto first = AppendOk(*l, {e});
+  ASSERT_EQ(first.size(), 1u);
+  auto again = l->Append({e, e});
+  ASSERT_EQ(again.size(), 2u);
+  for (auto& r : again) {
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->duplicate);
+    EXPECT_EQ(r->seq, first[0].seq);
+    EXPECT_EQ(r->leaf_hash, first[0].leaf_hash);
+  }
+  EXPECT_EQ(l->Size(), 4u);
+  // The same key twice inside one batch: one stored, one duplicate.
+  std::string e2 = w.Visit(2);
+  auto both = l->Append({e2, e2});
+  ASSERT_TRUE(both[0].ok() && both[1].ok());
+  EXPECT_FALSE(both[0]->duplicate);
+  EXPECT_TRUE(both[1]->duplicate);
+  EXPECT_EQ(both[0]->seq, both[1]->seq);
+  EXPECT_EQ(l->Size(), 5u);
+}
+
+TEST(LedgerTest, BadEventsAreRefusedOthersInTheBatchStored) {
+  TempDir dir;
+  World w;
+  auto l = *w.Create(dir.path());
+  AppendOk(*l, w.Bootstrap());
+  PrivateKey stranger = testing::KeyFromByte(99);
+  std::string good = w.Visit(1);
+  std::string forged = w.Visit(2, {w.agency_code, "off-1", &stranger});
+  std::string unknown = w.Visit(3, {w.agency_code, "off-9", &stranger});
+  std::string garbage = "not a capnp message";
+  std::string truncated = good.substr(0, good.size() - 8);
+  auto r = l->Append({good, forged, unknown, garbage, truncated});
+  ASSERT_EQ(r.size(), 5u);
+  EXPECT_TRUE(r[0].ok());
+  EXPECT_EQ(r[1].status().reason(), "BAD_SIGNATURE");
+  EXPECT_EQ(r[2].status().reason(), "UNKNOWN_OFFICER");
+  EXPECT_EQ(r[3].status().reason(), "MALFORMED_MESSAGE");
+  EXPECT_FALSE(r[4].ok());
+  EXPECT_EQ(l->Size(), 4u);
+}
+
+TEST(LedgerTest, RevokedKeySignsNothingAfterRevocation) {
+  TempDir dir;
+  World w;
+  auto l = *w.Create(dir.path());
+  AppendOk(*l, w.Bootstrap());
+  AppendOk(*l, {w.Visit(1)});
+  AppendOk(*l, {w.factory.OfficerKeyRevoked(w.agency, w.agency_code, "off-1", "lost phone", testing::kDay)});
+  auto r = l->Append({w.Visit(2), w.Visit(3, w.Officer2())});
+  EXPECT_EQ(r[0].status().reason(), "KEY_REVOKED");
+  EXPECT_TRUE(r[1].ok());
+}
+
+TEST(LedgerTest, ProofsFromStoreVerifyAndSurviveReopen) {
+  TempDir dir;
+  World w;
+  std::vector<Hash> roots;
+  {
+    auto l = *w.Create(dir.path());
+    AppendOk(*l, w.Bootstrap());
+    for (int b = 0; b < 7; ++b) {
+      std::vector<std::string> batch;
+      for (int i = 0; i < 10; ++i) batch.push_back(w.Visit(b * 10 + i));
+      AppendOk(*l, batch);
+    }
+    ASSERT_EQ(l->Size(), 73u);
+  }
+  auto l = *w.Open(dir.path());
+  ASSERT_EQ(l->Size(), 73u);
+  for (uint64_t n = 0; n <= 73; ++n) roots.push_back(*l->RootAt(n));
+  for (uint64_t n = 1; n <= 73; ++n) {
+    for (uint64_t i = 0; i < n; ++i) {
+      auto p = l->InclusionProof(i, n);
+      ASSERT_TRUE(p.ok());
+      ASSERT_TRUE(merkle::VerifyInclusion(i, n, *l->LeafHash(i), *p, roots[n]).ok()) << i << "/" << n;
+    }
+    for (uint64_t m = 0; m <= n; ++m) {
+      auto p = l->ConsistencyProof(m, n);
+      ASSERT_TRUE(p.ok());
+      ASSERT_TRUE(merkle::VerifyConsistency(m, n, *p, roots[m], roots[n]).ok()) << m << "->" << n;
+    }
+  }
+  // Appending after reopen continues the chain.
+  auto more = AppendOk(*l, {w.Visit(500)});
+  ASSERT_EQ(more.size(), 1u);
+  EXPECT_EQ(more[0].seq, 73u);
+  auto e = DecodeEvent(*l->LeafBytes(73));
+  EXPECT_EQ(e->prev_hash, *l->LeafHash(72));
+}
+
+TEST(LedgerTest, FullQueueIsPushbackNotUnboundedMemory) {
+  TempDir dir;
+  World w;
+  LedgerOptions o;
+  o.max_queued_events = 8;
+  auto l = *w.Create(dir.path(), o);
+  AppendOk(*l, w.Bootstrap());
+  std::vector<std::string> big;
+  for (int i = 0; i < 9; ++i) big.push_back(w.Visit(i));
+  auto r = l->Append(big);
+  ASSERT_EQ(r.size(), 9u);
+  for (auto& x : r) EXPECT_EQ(x.status().code(), StatusCode::kResourceExhausted);
+  // Many concurrent producers: everything either lands or is pushed back; nothing else.
+  std::atomic<int> ok{0}, pushed{0};
+  std::vector<std::thread> threads;
+  std::vector<std::vector<std::string>> per(8);
+  for (int t = 0; t < 8; ++t)
+    for (int i = 0; i < 40; ++i) per[t].push_back(w.Visit(1000 + t * 100 + i));
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; i += 4) {
+        std::vector<std::string> b(per[t].begin() + i, per[t].begin() + i + 4);
+        for (auto& x : l->Append(b)) {
+          if (x.ok()) ++ok;
+          else if (x.status().reason() == "PUSHBACK") ++pushed;
+          else ADD_FAILURE() << x.status().ToString();
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok + pushed, 320);
+  EXPECT_EQ(l->Size(), 3u + ok);
+}
+
+TEST(LedgerTest, RefusesUnknownVersionNonStoreAndWrongKey) {
+  TempDir dir;
+  World w;
+  { auto l = *w.Create(dir.Sub("s")); }
+  // Not a store.
+  std::filesystem::create_directories(dir.Sub("empty"));
+  auto e = w.Open(dir.Sub("empty"));
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().reason(), "NOT_A_STORE");
+  EXPECT_EQ(Ledger::OpenReadOnly(dir.Sub("missing")).status().reason(), "NO_STORE");
+  // Wrong server key.
+  EXPECT_EQ(Ledger::Open(dir.Sub("s"), testing::KeyFromByte(77)).status().reason(), "WRONG_SERVER_KEY");
+  // Creating over an existing store.
+  EXPECT_EQ(w.Create(dir.Sub("s")).status().reason(), "STORE_EXISTS");
+}
+
+}  // namespace
+}  // namespace ledger
