@@ -285,6 +285,10 @@ void Ledger::Impl::WriteGroup(std::vector<PendingEvent>& group) {
           fail(p, s);
           continue;
         }
+        if (Status s = domain->Check(body, next, *registry); !s.ok()) {
+          fail(p, s);
+          continue;
+        }
       }
 
       // Household chain link.
@@ -331,6 +335,7 @@ void Ledger::Impl::WriteGroup(std::vector<PendingEvent>& group) {
         std::unique_lock lock(registry_mu);
         registry->Apply(body, seq, *store, &batch);
       }
+      domain->Apply(body, seq, leaf_hash, now);
       tree.Append(leaf_hash);
       last_leaf_hash = leaf_hash;
       if (!household.empty()) household_heads[household] = Head{seq, leaf_hash};
@@ -347,6 +352,7 @@ void Ledger::Impl::WriteGroup(std::vector<PendingEvent>& group) {
 
   if (appended.empty()) return;
 
+  domain->Flush(*store, &batch);
   for (auto& [key, value] : tree.TakeDirty()) batch.Put(store->cf(kCfMerkle), key, value);
   auto note = signer->Sign(FormatCheckpoint({info.origin, next, tree.Root(), {}}));
   Status written = note.status();

@@ -18,6 +18,7 @@
 #include "ledger/ledger.h"
 #include "ledger/merkle_tiles.h"
 #include "ledger/note.h"
+#include "domain.h"
 #include "registry.h"
 #include "store.h"
 
@@ -73,6 +74,8 @@ struct Ledger::Impl {
   // Trust chain; the writer mutates under the exclusive lock.
   mutable std::shared_mutex registry_mu;
   std::unique_ptr<KeyRegistry> registry;
+  // Domain rules and projections (writer thread only).
+  std::unique_ptr<DomainState> domain;
 
   // ---- writer-thread state
   merkle::TreeBuilder tree;
