@@ -27,6 +27,10 @@ struct BioFree {
 using PkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyFree>;
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 
+// PEM passphrase callback that supplies none: an encrypted key then fails to
+// load instead of OpenSSL prompting on the controlling terminal.
+int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { return 0; }
+
 const bool kSodiumReady = [] { return sodium_init() >= 0; }();
 
 StatusOr<std::string> ReadFile(const std::string& path) {
@@ -125,7 +129,7 @@ StatusOr<PrivateKey> PrivateKey::FromSeed(std::string_view seed) {
 
 StatusOr<PrivateKey> PrivateKey::FromPem(std::string_view pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  PkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  PkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
   if (!pkey) return InvalidArgumentError("not a PEM private key");
   if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
     return InvalidArgumentError("PEM private key is not Ed25519");
@@ -185,7 +189,7 @@ Status PrivateKey::SavePemFile(const std::string& path) const {
 
 StatusOr<std::string> PublicKeyFromPem(std::string_view pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  PkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  PkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, NoPassphrase, nullptr));
   if (!pkey) {
     auto priv = PrivateKey::FromPem(pem);
     if (priv.ok()) return priv->PublicKeyBytes();
