@@ -247,4 +247,30 @@ StatusOr<std::vector<uint64_t>> Ledger::OfficerSeqs(const std::string& officer) 
   return DurableSeqs(*impl_->store, kCfByOfficer, officer, Size());
 }
 
+Status Ledger::ForEachEvent(uint64_t from, uint64_t to, const EventVisitor& fn) const {
+  uint64_t end = std::min(to, Size());
+  if (from >= end) return OkStatus();
+  std::string lower = BigEndian64(from);
+  std::string upper = BigEndian64(end);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = 4 << 20;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->store->db()->NewIterator(ro, impl_->store->cf(kCfEvents)));
+  uint64_t want = from;
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    rocksdb::Slice key = it->key();
+    uint64_t seq = key.size() == 8 ? ReadBigEndian64(std::string_view(key.data(), 8)) : ~uint64_t{0};
+    if (seq != want) {
+      return DataLossError(fmt::format("event {} is missing from the store", want), "MISSING_EVENT");
+    }
+    RETURN_IF_ERROR(fn(seq, std::string_view(it->value().data(), it->value().size())));
+    ++want;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading events");
+  if (want != end) return DataLossError(fmt::format("event {} is missing from the store", want), "MISSING_EVENT");
+  return OkStatus();
+}
+
 }  // namespace ledger

@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ledger/bytes.h"
@@ -116,6 +117,14 @@ class Ledger {
   StatusOr<std::vector<uint64_t>> HouseholdSeqs(const std::string& household) const;
   StatusOr<std::vector<uint64_t>> AgencySeqs(const std::string& agency) const;
   StatusOr<std::vector<uint64_t>> OfficerSeqs(const std::string& officer) const;
+
+  // Calls `fn(seq, leaf_bytes)` for every durable event with
+  // from <= seq < min(to, Size()), in order, streaming with one RocksDB
+  // iterator (no cache fill). `leaf_bytes` is valid only during the call.
+  // Stops at the first non-OK status from `fn` and returns it; DataLoss
+  // (reason "MISSING_EVENT") when a seq in the range has no event.
+  using EventVisitor = std::function<Status(uint64_t seq, std::string_view leaf_bytes)>;
+  Status ForEachEvent(uint64_t from, uint64_t to, const EventVisitor& fn) const;
 
   // For tools: the RocksDB directory and raw access used by the verifier.
   struct Impl;
