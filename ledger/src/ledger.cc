@@ -2,6 +2,7 @@
 // commit) is in appender.cc.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -271,6 +272,29 @@ Status Ledger::ForEachEvent(uint64_t from, uint64_t to, const EventVisitor& fn) 
   if (!it->status().ok()) return FromRocks(it->status(), "reading events");
   if (want != end) return DataLossError(fmt::format("event {} is missing from the store", want), "MISSING_EVENT");
   return OkStatus();
+}
+
+StatusOr<std::vector<uint64_t>> Ledger::RegistrySeqs(const std::string& agency, const std::string& officer) const {
+  const uint64_t size = Size();
+  std::vector<uint64_t> seqs;
+  std::shared_lock lock(impl_->registry_mu);
+  const auto& agencies = impl_->registry->agencies();
+  auto a = agencies.find(agency);
+  if (a == agencies.end() || a->second.registered_seq >= size) {
+    return NotFoundError(fmt::format("agency '{}' is not registered", agency), "UNKNOWN_AGENCY");
+  }
+  seqs.push_back(a->second.registered_seq);
+  if (!officer.empty()) {
+    const auto& officers = impl_->registry->officers();
+    auto o = officers.find(officer);
+    if (o == officers.end() || o->second.registered_seq >= size) {
+      return NotFoundError(fmt::format("officer '{}' is not registered", officer), "UNKNOWN_OFFICER");
+    }
+    seqs.push_back(o->second.registered_seq);
+    if (o->second.revoked && o->second.revoked_seq < size) seqs.push_back(o->second.revoked_seq);
+  }
+  std::sort(seqs.begin(), seqs.end());
+  return seqs;
 }
 
 }  // namespace ledger

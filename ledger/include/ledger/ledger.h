@@ -117,6 +117,12 @@ class Ledger {
   StatusOr<std::vector<uint64_t>> HouseholdSeqs(const std::string& household) const;
   StatusOr<std::vector<uint64_t>> AgencySeqs(const std::string& agency) const;
   StatusOr<std::vector<uint64_t>> OfficerSeqs(const std::string& officer) const;
+  // Seqs of the registry events behind an officer's key, ascending: the
+  // agency's AgencyRegistered, then (when `officer` is not empty) the
+  // officer's OfficerRegistered and OfficerKeyRevoked if it was revoked.
+  // NotFound (UNKNOWN_AGENCY, UNKNOWN_OFFICER) when not registered. Lets an
+  // inspector check a key's validity at the time of an event.
+  StatusOr<std::vector<uint64_t>> RegistrySeqs(const std::string& agency, const std::string& officer) const;
 
   // Calls `fn(seq, leaf_bytes)` for every durable event with
   // from <= seq < min(to, Size()), in order, streaming with one RocksDB
