@@ -377,6 +377,11 @@ void SetField(DynamicStruct::Builder s, const StructSchema::Field& f, const json
     return;
   }
   capnp::Type type = f.getType();
+  // JSON cannot tell an empty Text, Data or List from an unset one; leave
+  // them unset (null pointers read as empty), as builders usually do.
+  bool empty_pointer = ((type.isText() || type.isData()) && v.is_string() && v.get_ref<const std::string&>().empty()) ||
+                       (type.isList() && v.is_array() && v.empty());
+  if (empty_pointer) return;
   if (type.isStruct()) {
     FillStruct(s.init(f).as<DynamicStruct>(), v, path);
   } else if (type.isList()) {
@@ -541,9 +546,10 @@ StatusOr<std::string> BodyFromJson(const nlohmann::json& event) {
     auto kind_it = event.find("kind");
     if (kind_it == event.end()) Fail("kind", "missing");
     const std::string& kind = StringIn(*kind_it, "kind");
-    body.setHousehold(text("household"));
-    body.setAgency(text("agency"));
-    body.setOfficer(text("officer"));
+    // Empty ids stay unset, like empty payload values (see SetField).
+    if (std::string v = text("household"); !v.empty()) body.setHousehold(v);
+    if (std::string v = text("agency"); !v.empty()) body.setAgency(v);
+    if (std::string v = text("officer"); !v.empty()) body.setOfficer(v);
 
     auto occ_it = event.find("occurred_at");
     if (occ_it == event.end()) Fail("occurred_at", "missing");

@@ -28,7 +28,7 @@
 // integers (money is `value_satang`, never a float); Bool as true/false;
 // enums as their enumerant name in snake_case ("welfare_card",
 // "programme_selection"); lists as arrays; structs (plan actions, findings,
-// scores, dates) as nested objects; a Date field as {"year","month","day"}.
+// scores, GPS points) as nested objects; a Date field as "YYYY-MM-DD".
 // A union group is the name of its active member when that member is Void
 // ("location": "none", "action": "void"), otherwise an object holding the
 // active member ("location": {"gps": {...}}, "action": {"replacement": {...}}).
@@ -65,6 +65,8 @@ std::string FormatTimestampNs(int64_t ns_since_epoch);
 // `agency`, `officer`, `occurred_at`, `occurred_time` (optional),
 // `idempotency_key` (optional: 16 random bytes when absent) and the payload
 // fields of `kind`; payload fields left out take their schema defaults.
+// Empty strings, hex and arrays leave their field unset (JSON cannot tell
+// the two apart, and every reader reads an unset one as empty).
 // The envelope keys the server sets (seq, recorded_at, recorded_at_ns,
 // leaf_hash, prev_hash, household_prev_seq, household_prev_hash, signature)
 // are ignored, so an exported object is accepted as it is. Any other key
