@@ -1,0 +1,134 @@
+// ledgerd: the ledger server (DESIGN.md §7, §8).
+//
+//   ledgerd --data DIR --listen 127.0.0.1:7433 --cert server.crt --key server.key --ca ca.crt
+//   ledgerd --data DIR --listen 127.0.0.1:0 --dev-insecure      # plain TCP, loopback only
+//   ledgerd --config ledgerd.toml                               # the same flags in a file
+//
+// Prints "listening on HOST:PORT" (the real port) on stdout once it accepts
+// connections. SIGTERM/SIGINT: stop accepting, answer in-flight appends,
+// close the store, exit 0. Logs go to stderr. Exit codes: 0 ok, 1 failure,
+// 2 usage.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "ledger/ledger.h"
+#include "ledger/net/server.h"
+
+namespace {
+
+// "HOST:PORT" or "[v6]:PORT".
+bool SplitHostPort(const std::string& s, std::string* host, uint16_t* port) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = s.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  try {
+    size_t used = 0;
+    unsigned long p = std::stoul(s.substr(colon + 1), &used);
+    if (used != s.size() - colon - 1 || p > 65535) return false;
+    *port = static_cast<uint16_t>(p);
+  } catch (...) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"ledgerd: the assistance ledger server (Cap'n Proto over TLS 1.3, mutual authentication)"};
+  std::string data, listen = "127.0.0.1:7433", server_key, log_level = "info";
+  ledger::net::ServerOptions options;
+  int64_t idle_ms = options.idle_timeout.count();
+  int64_t frame_ms = options.frame_timeout.count();
+  int64_t write_ms = options.write_timeout.count();
+  int64_t drain_ms = options.drain_timeout.count();
+  size_t max_queue = ledger::LedgerOptions{}.max_queued_events;
+  app.set_config("--config", "", "TOML/INI file with any of these flags (long names as keys)");
+  app.add_option("--data", data, "store directory (created by ledger-seed or the library)")->required();
+  app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free port")->capture_default_str();
+  app.add_option("--cert", options.tls.cert, "server certificate chain (PEM)");
+  app.add_option("--key", options.tls.key, "server TLS private key (PEM)");
+  app.add_option("--ca", options.tls.ca, "CA certificate that signs client certificates (PEM)");
+  app.add_option("--server-key", server_key, "checkpoint signing key (default DIR/keys/server.pem)");
+  app.add_flag("--dev-insecure", options.dev_insecure, "plain TCP on loopback only, identities from hello (unsafe)");
+  app.add_option("--threads", options.io_threads, "I/O threads (0: one per core)")->capture_default_str();
+  app.add_option("--max-frame-bytes", options.limits.max_frame_bytes, "largest accepted frame")->capture_default_str();
+  app.add_option("--max-connections", options.max_connections)->capture_default_str();
+  app.add_option("--max-queued-events", max_queue, "ledger queue size before pushback")->capture_default_str();
+  app.add_option("--idle-timeout-ms", idle_ms)->capture_default_str();
+  app.add_option("--frame-timeout-ms", frame_ms)->capture_default_str();
+  app.add_option("--write-timeout-ms", write_ms)->capture_default_str();
+  app.add_option("--drain-timeout-ms", drain_ms, "how long shutdown waits for in-flight work")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  auto logger = spdlog::stderr_color_mt("ledgerd");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  if (!SplitHostPort(listen, &options.listen_host, &options.listen_port)) {
+    std::cerr << "ledgerd: --listen: '" << listen << "' is not HOST:PORT\n";
+    return 2;
+  }
+  options.idle_timeout = std::chrono::milliseconds(idle_ms);
+  options.frame_timeout = std::chrono::milliseconds(frame_ms);
+  options.write_timeout = std::chrono::milliseconds(write_ms);
+  options.drain_timeout = std::chrono::milliseconds(drain_ms);
+  if (server_key.empty()) server_key = (std::filesystem::path(data) / "keys" / "server.pem").string();
+
+  // Signals are taken synchronously by this thread; block them everywhere first.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (options.dev_insecure) {
+    spdlog::warn("*** --dev-insecure: plain TCP without authentication; identities are whatever clients claim. "
+                 "For local experiments only. ***");
+  }
+  auto key = ledger::PrivateKey::LoadPemFile(server_key);
+  if (!key.ok()) {
+    std::cerr << "ledgerd: --server-key " << server_key << ": " << key.status().message() << "\n";
+    return 1;
+  }
+  ledger::LedgerOptions ledger_options;
+  ledger_options.max_queued_events = max_queue;
+  auto store = ledger::Ledger::Open(data, std::move(*key), ledger_options);
+  if (!store.ok()) {
+    std::cerr << "ledgerd: --data " << data << ": " << store.status().message() << "\n";
+    return 1;
+  }
+  spdlog::info("store {} open: origin {}, {} events", data, (*store)->info().origin, (*store)->Size());
+  auto server = ledger::net::Server::Start(store->get(), options);
+  if (!server.ok()) {
+    std::cerr << "ledgerd: " << server.status().message() << "\n";
+    return server.status().code() == ledger::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  std::cout << "listening on " << (*server)->endpoint() << std::endl;
+  spdlog::info("listening on {} ({}); verifier key {}", (*server)->endpoint(),
+               options.dev_insecure ? "dev-insecure" : "TLS 1.3, client certificates required",
+               (*store)->info().VerifierKey());
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("signal {}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*server)->Shutdown();
+  uint64_t size = (*store)->Size();
+  store->reset();
+  spdlog::info("store closed at {} events", size);
+  return 0;
+}

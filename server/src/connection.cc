@@ -1,0 +1,476 @@
+#include "connection.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/format.h>
+#include <kj/exception.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <deque>
+#include <type_traits>
+
+#include "ledger/net/frame.h"
+#include "ledger/net/protocol_codec.h"
+#include "peer_identity.h"
+#include "schemas/protocol.capnp.h"
+
+namespace ledger::net {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+// A condition to wait on inside one strand: Wait() suspends until Notify().
+// Waiters re-check their condition in a loop, so a Notify() with no waiter
+// is harmless.
+class Signal {
+ public:
+  explicit Signal(const asio::any_io_executor& ex) : timer_(ex, Clock::time_point::max()) {}
+  awaitable<void> Wait() { co_await timer_.async_wait(kUseTuple); }
+  void Notify() { timer_.cancel(); }
+
+ private:
+  asio::steady_timer timer_;
+};
+
+using TlsStream = asio::ssl::stream<tcp::socket>;
+
+template <class Stream>
+class Connection final : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  using Ptr = std::shared_ptr<Connection>;
+
+  Connection(ServerContext& ctx, Stream stream)
+      : ctx_(ctx),
+        stream_(std::move(stream)),
+        executor_(stream_.get_executor()),
+        writer_wake_(executor_),
+        reader_wake_(executor_),
+        sub_wake_(executor_),
+        space_wake_(executor_),
+        id_(ctx.next_connection_id++) {
+    boost::system::error_code bec;
+    auto ep = Socket().remote_endpoint(bec);
+    peer_ = bec ? std::string("?") : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+  }
+
+  void Start() {
+    Ptr self = this->shared_from_this();
+    ctx_.Register(this, self);
+    asio::co_spawn(executor_, Run(self), asio::detached);
+  }
+
+  void Drain() override {
+    asio::post(executor_, [self = this->shared_from_this()] {
+      self->draining_ = true;
+      if (self->inflight_requests_ == 0) self->CloseAfterFlush("server shutting down");
+    });
+  }
+  void ForceClose() override {
+    asio::post(executor_, [self = this->shared_from_this()] { self->HardClose("forced close at shutdown"); });
+  }
+  void WakeSubscriptions() override {
+    if (subscriptions_.load(std::memory_order_relaxed) == 0) return;
+    asio::post(executor_, [self = this->shared_from_this()] { self->sub_wake_.Notify(); });
+  }
+
+ private:
+  tcp::socket::lowest_layer_type& Socket() {
+    if constexpr (kTls) {
+      return stream_.lowest_layer();
+    } else {
+      return stream_;
+    }
+  }
+  const FrameLimits& Limits() const { return ctx_.options.limits; }
+  std::string Who() const {
+    return who_.known ? fmt::format("{} {}", RoleName(who_.role), who_.name) : std::string("unidentified");
+  }
+
+  awaitable<void> Run(Ptr self) {
+    started_ = Clock::now();
+    last_activity_ = started_;
+    asio::co_spawn(executor_, Watchdog(self), asio::detached);
+    if constexpr (kTls) {
+      handshaking_ = true;
+      auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kUseTuple);
+      handshaking_ = false;
+      if (ec) {
+        spdlog::warn("conn {} from {}: TLS handshake failed: {}", id_, peer_, ec.message());
+        HardClose("handshake failed");
+        co_return;
+      }
+      auto who = PeerIdentity(stream_.native_handle());
+      asio::co_spawn(executor_, Writer(self), asio::detached);
+      if (!who.ok()) {
+        Fail(0, who.status());
+        co_return;
+      }
+      who_ = *who;
+    } else {
+      asio::co_spawn(executor_, Writer(self), asio::detached);
+    }
+    spdlog::info("conn {} from {}: open ({}{})", id_, peer_, Who(), kTls ? ", TLS" : ", dev-insecure");
+    co_await Reader();
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  size_t Buffered() const { return in_.size() - in_begin_; }
+
+  awaitable<void> Reader() {
+    const ServerOptions& o = ctx_.options;
+    while (!closing_) {
+      while (!closing_ && (inflight_requests_ >= o.max_inflight_requests ||
+                           inflight_events_ >= o.max_inflight_events || out_bytes_ > o.max_output_bytes)) {
+        co_await reader_wake_.Wait();
+      }
+      if (closing_) break;
+      std::span<const uint8_t> data(in_.data() + in_begin_, Buffered());
+      auto size = PeekFrameSize(data, Limits());
+      if (!size.ok()) {
+        Fail(0, size.status());
+        break;
+      }
+      if (*size && data.size() >= **size) {
+        auto message = InboundMessage::Parse(data.first(**size), Limits());
+        in_begin_ += **size;
+        partial_since_ = Clock::now();
+        if (!message.ok()) {
+          Fail(0, message.status());
+          break;
+        }
+        Dispatch(std::move(*message));
+        continue;
+      }
+      // Need more bytes: compact, then make room for the rest of the frame.
+      if (in_begin_ > 0) {
+        in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(in_begin_));
+        in_begin_ = 0;
+      }
+      const size_t want = std::max<size_t>(*size ? **size : 0, in_.size() + kReadChunk);
+      const size_t old = in_.size();
+      in_.resize(std::max(want, old + kReadChunk));
+      if (old == 0) partial_since_ = Clock::now();
+      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(in_.data() + old, in_.size() - old), kUseTuple);
+      in_.resize(old + n);
+      if (ec) {
+        if (closed_ || closing_) break;
+        const bool eof = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+        if (eof && Buffered() > 0) {
+          Fail(0, InvalidArgumentError(fmt::format("the connection ended in the middle of a frame ({} bytes)",
+                                                   Buffered()),
+                                       "TRUNCATED_FRAME"));
+        } else if (eof) {
+          CloseAfterFlush("closed by the client");
+        } else {
+          HardClose("read error: " + ec.message());
+        }
+        break;
+      }
+    }
+  }
+
+  void Dispatch(InboundMessage message) {
+    last_activity_ = Clock::now();
+    ++requests_;
+    uint64_t id = 0;
+    try {
+      auto request = message.Root<protocol::Request>();
+      id = request.getId();
+      if (draining_) {
+        Send(ctx_.handler.ErrorReply(id, UnavailableError("the server is shutting down", "SHUTTING_DOWN")));
+        return;
+      }
+      switch (request.which()) {
+        case protocol::Request::HELLO: {
+          auto who = ctx_.handler.AcceptHello(who_, request.getHello());
+          if (!who.ok()) {
+            spdlog::warn("conn {} from {}: hello refused: {}", id_, peer_, who.status().reason());
+            Send(ctx_.handler.ErrorReply(id, who.status()));
+            return;
+          }
+          if (!who_.known) spdlog::info("conn {} from {}: hello as {} {}", id_, peer_, RoleName(who->role), who->name);
+          who_ = *who;
+          Send(ctx_.handler.HelloReply(id, who_));
+          return;
+        }
+        case protocol::Request::APPEND:
+          StartAppend(id, request.getAppend());
+          return;
+        case protocol::Request::SUBSCRIBE: {
+          if (!who_.known) {
+            Send(ctx_.handler.ErrorReply(id, PermissionDeniedError("send hello first (dev mode)", "HELLO_REQUIRED")));
+            return;
+          }
+          if (subscriptions_ >= ctx_.options.max_subscriptions) {
+            Send(ctx_.handler.ErrorReply(
+                id, ResourceExhaustedError(fmt::format("at most {} subscriptions per connection",
+                                                       ctx_.options.max_subscriptions),
+                                           "TOO_MANY_SUBSCRIPTIONS")));
+            return;
+          }
+          auto s = request.getSubscribe();
+          size_t batch = s.getMaxBatch() == 0 ? ctx_.options.subscribe_batch
+                                              : std::min<size_t>(s.getMaxBatch(), ctx_.options.subscribe_batch * 16);
+          ++subscriptions_;
+          spdlog::info("conn {} from {}: subscribe from seq {}", id_, peer_, s.getFromSeq());
+          asio::co_spawn(executor_, Subscription(this->shared_from_this(), id, s.getFromSeq(), batch),
+                         asio::detached);
+          return;
+        }
+        default:
+          if (!who_.known) {
+            Send(ctx_.handler.ErrorReply(id, PermissionDeniedError("send hello first (dev mode)", "HELLO_REQUIRED")));
+            return;
+          }
+          Send(ctx_.handler.Query(who_, request));
+          return;
+      }
+    } catch (const kj::Exception& e) {
+      Fail(id, StatusFromCapnpError(e.getDescription().cStr()));
+    }
+  }
+
+  void StartAppend(uint64_t id, protocol::Append::Reader append) {
+    auto plan = ctx_.handler.PrepareAppend(who_, append);
+    if (!plan.ok()) {
+      spdlog::warn("conn {} from {}: append refused: {}", id_, peer_, plan.status().reason());
+      Send(ctx_.handler.ErrorReply(id, plan.status()));
+      return;
+    }
+    auto shared = std::make_shared<RequestHandler::PreparedAppend>(std::move(*plan));
+    if (shared->bodies.empty()) {
+      Send(ctx_.handler.AppendReply(id, *shared, {}));
+      return;
+    }
+    const size_t n = shared->bodies.size();
+    ++inflight_requests_;
+    inflight_events_ += n;
+    ctx_.AppendStarted();
+    std::vector<std::string> bodies = std::move(shared->bodies);
+    ctx_.ledger.AppendAsync(std::move(bodies), [self = this->shared_from_this(), id, shared,
+                                                n](std::vector<AppendOutcome> outcomes) {
+      // On the ledger's writer thread: hand over to the connection's strand.
+      ServerContext& ctx = self->ctx_;
+      bool committed = false;
+      for (auto& o : outcomes) committed |= o.ok() && !o->duplicate;
+      asio::post(self->executor_, [self, id, shared, n, outcomes = std::move(outcomes)] {
+        self->FinishAppend(id, *shared, n, outcomes);
+      });
+      if (committed) ctx.EventsCommitted();
+      ctx.AppendFinished();
+    });
+  }
+
+  void FinishAppend(uint64_t id, const RequestHandler::PreparedAppend& plan, size_t n,
+                    const std::vector<AppendOutcome>& outcomes) {
+    --inflight_requests_;
+    inflight_events_ -= n;
+    size_t ok = 0;
+    std::string first_error;
+    for (auto& o : outcomes) {
+      if (o.ok()) {
+        ++ok;
+      } else if (first_error.empty()) {
+        first_error = o.status().reason().empty() ? std::string(StatusCodeName(o.status().code()))
+                                                  : o.status().reason();
+      }
+    }
+    appended_ += ok;
+    if (ok < plan.count) {
+      spdlog::warn("conn {} from {}: append of {} events: {} refused (first: {})", id_, peer_, plan.count,
+                   plan.count - ok, first_error.empty() ? "refused before the ledger" : first_error);
+    }
+    if (!closed_) Send(ctx_.handler.AppendReply(id, plan, outcomes));
+    reader_wake_.Notify();
+    if (inflight_requests_ == 0 && (draining_ || closing_)) {
+      if (draining_ && !closing_) CloseAfterFlush("server shutting down");
+      writer_wake_.Notify();
+    }
+  }
+
+  // ---------------------------------------------------------------- subscriptions
+
+  awaitable<void> Subscription(Ptr self, uint64_t id, uint64_t next, size_t batch) {
+    while (!closing_) {
+      if (out_bytes_ > ctx_.options.max_output_bytes / 2) {
+        co_await space_wake_.Wait();
+        continue;
+      }
+      size_t count = 0;
+      auto frame = ctx_.handler.EventBatch(id, next, batch, &count);
+      if (!frame.ok()) {
+        Send(ctx_.handler.ErrorReply(id, frame.status()));
+        break;
+      }
+      if (count == 0) {
+        co_await sub_wake_.Wait();
+        continue;
+      }
+      next += count;
+      Send(std::move(*frame));
+    }
+    --subscriptions_;
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  void Send(std::string frame) {
+    if (closed_) return;
+    out_bytes_ += frame.size();
+    out_.push_back(std::move(frame));
+    writer_wake_.Notify();
+  }
+
+  awaitable<void> Writer(Ptr self) {
+    std::vector<std::string> batch;
+    std::vector<asio::const_buffer> buffers;
+    while (!closed_) {
+      while (!closed_ && out_.empty() && !(closing_ && inflight_requests_ == 0)) co_await writer_wake_.Wait();
+      if (closed_) break;
+      if (out_.empty()) break;  // closing, nothing in flight, everything sent
+      batch.clear();
+      buffers.clear();
+      size_t bytes = 0;
+      while (!out_.empty() && batch.size() < 64 && bytes < (1u << 20)) {
+        bytes += out_.front().size();
+        batch.push_back(std::move(out_.front()));
+        out_.pop_front();
+      }
+      for (auto& f : batch) buffers.emplace_back(asio::buffer(f));
+      writing_ = true;
+      writing_since_ = Clock::now();
+      auto [ec, n] = co_await asio::async_write(stream_, buffers, kUseTuple);
+      writing_ = false;
+      out_bytes_ -= bytes;
+      last_activity_ = Clock::now();
+      reader_wake_.Notify();
+      space_wake_.Notify();
+      if (ec) {
+        HardClose("write error: " + ec.message());
+        co_return;
+      }
+    }
+    HardClose(close_reason_.empty() ? "closed" : close_reason_);
+  }
+
+  // ---------------------------------------------------------------- closing and timeouts
+
+  // Error reply, then close once the queue is flushed.
+  void Fail(uint64_t id, const Status& s) {
+    spdlog::warn("conn {} from {}: {} ({}): closing", id_, peer_, s.reason(), s.message());
+    Send(ctx_.handler.ErrorReply(id, s));
+    CloseAfterFlush(s.reason());
+  }
+
+  void CloseAfterFlush(std::string why) {
+    if (closing_) return;
+    closing_ = true;
+    closing_since_ = Clock::now();
+    close_reason_ = std::move(why);
+    writer_wake_.Notify();
+    reader_wake_.Notify();
+    sub_wake_.Notify();
+    space_wake_.Notify();
+  }
+
+  void HardClose(const std::string& why) {
+    if (closed_) return;
+    closed_ = true;
+    closing_ = true;
+    boost::system::error_code ec;
+    Socket().shutdown(tcp::socket::shutdown_both, ec);
+    Socket().close(ec);
+    writer_wake_.Notify();
+    reader_wake_.Notify();
+    sub_wake_.Notify();
+    space_wake_.Notify();
+    spdlog::info("conn {} from {}: closed ({}): {} requests, {} events appended", id_, peer_, why, requests_,
+                 appended_);
+    ctx_.Unregister(this);
+  }
+
+  awaitable<void> Watchdog(Ptr self) {
+    const ServerOptions& o = ctx_.options;
+    auto shortest = std::min({o.handshake_timeout, o.idle_timeout, o.frame_timeout, o.write_timeout});
+    auto tick = std::clamp<std::chrono::milliseconds>(shortest / 4, std::chrono::milliseconds(20),
+                                                      std::chrono::milliseconds(1000));
+    asio::steady_timer timer(executor_);
+    while (!closed_) {
+      timer.expires_after(tick);
+      co_await timer.async_wait(kUseTuple);
+      if (closed_) break;
+      const auto now = Clock::now();
+      if (handshaking_ && now - started_ > o.handshake_timeout) {
+        HardClose("handshake timeout");
+      } else if (writing_ && now - writing_since_ > o.write_timeout) {
+        HardClose("write timeout: the client does not read");
+      } else if (closing_ && now - closing_since_ > std::max(o.write_timeout, o.drain_timeout)) {
+        HardClose("close timeout");
+      } else if (!closing_ && !handshaking_) {
+        if (Buffered() > 0 && now - partial_since_ > o.frame_timeout) {
+          Fail(0, UnavailableError("a frame was not completed in time", "FRAME_TIMEOUT"));
+        } else if (Buffered() == 0 && inflight_requests_ == 0 && subscriptions_ == 0 && out_.empty() &&
+                   now - last_activity_ > o.idle_timeout) {
+          Fail(0, UnavailableError("idle connection closed", "IDLE_TIMEOUT"));
+        }
+      }
+    }
+  }
+
+  static constexpr size_t kReadChunk = 64 * 1024;
+
+  ServerContext& ctx_;
+  Stream stream_;
+  asio::any_io_executor executor_;
+  Signal writer_wake_;
+  Signal reader_wake_;
+  Signal sub_wake_;
+  Signal space_wake_;
+  const uint64_t id_;
+  std::string peer_;
+  Identity who_;
+
+  std::vector<uint8_t> in_;
+  size_t in_begin_ = 0;
+  std::deque<std::string> out_;
+  size_t out_bytes_ = 0;
+
+  size_t inflight_requests_ = 0;
+  size_t inflight_events_ = 0;
+  std::atomic<size_t> subscriptions_{0};
+  uint64_t requests_ = 0;
+  uint64_t appended_ = 0;
+
+  bool handshaking_ = false;
+  bool writing_ = false;
+  bool draining_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+  std::string close_reason_;
+  Clock::time_point started_, last_activity_, partial_since_, writing_since_, closing_since_;
+};
+
+}  // namespace
+
+void StartTlsConnection(ServerContext& ctx, tcp::socket socket, asio::ssl::context& tls) {
+  std::make_shared<Connection<TlsStream>>(ctx, TlsStream(std::move(socket), tls))->Start();
+}
+
+void StartPlainConnection(ServerContext& ctx, tcp::socket socket) {
+  std::make_shared<Connection<tcp::socket>>(ctx, std::move(socket))->Start();
+}
+
+}  // namespace ledger::net

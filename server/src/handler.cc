@@ -1,0 +1,345 @@
+#include "handler.h"
+
+#include <capnp/message.h>
+#include <fmt/format.h>
+#include <kj/exception.h>
+
+#include "ledger/merkle.h"
+#include "ledger/net/frame.h"
+#include "ledger/net/protocol_codec.h"
+#include "ledger/note.h"
+
+namespace ledger::net {
+namespace {
+
+// The checkpoint body of a signed note (text up to the blank line).
+StatusOr<Checkpoint> CheckpointOfNote(std::string_view note) {
+  size_t blank = note.find("\n\n");
+  if (blank == std::string_view::npos) return DataLossError("stored checkpoint note has no signature block");
+  return ParseCheckpoint(note.substr(0, blank + 1));
+}
+
+std::string Encode(capnp::MallocMessageBuilder& msg) { return EncodeFrame(msg); }
+
+}  // namespace
+
+uint32_t RequestHandler::RetryAfterMs(const Status& s) const {
+  if (s.reason() == "PUSHBACK" || s.reason() == "SHUTTING_DOWN") return options_.pushback_retry_ms;
+  return 0;
+}
+
+std::string RequestHandler::ErrorReply(uint64_t id, const Status& status, uint32_t retry_after_ms) const {
+  capnp::MallocMessageBuilder msg;
+  auto r = msg.initRoot<protocol::Response>();
+  r.setId(id);
+  SetError(r.initError(), status, retry_after_ms ? retry_after_ms : RetryAfterMs(status));
+  return Encode(msg);
+}
+
+StatusOr<RequestHandler::Latest> RequestHandler::LatestCheckpoint() const {
+  Latest l;
+  ASSIGN_OR_RETURN(l.note, ledger_.LatestCheckpoint());
+  ASSIGN_OR_RETURN(Checkpoint c, CheckpointOfNote(l.note));
+  l.size = c.size;
+  if (options_.faults.checkpoint) options_.faults.checkpoint(l.note);
+  return l;
+}
+
+StatusOr<std::string> RequestHandler::CheckpointAt(uint64_t size) const {
+  ASSIGN_OR_RETURN(std::string note, ledger_.CheckpointAt(size));
+  if (options_.faults.checkpoint) options_.faults.checkpoint(note);
+  return note;
+}
+
+Status RequestHandler::FillInclusion(protocol::InclusionProof::Builder out, uint64_t seq, uint64_t tree_size) const {
+  std::string note;
+  if (tree_size == 0) {
+    ASSIGN_OR_RETURN(Latest l, LatestCheckpoint());
+    note = std::move(l.note);
+    tree_size = l.size;
+  } else {
+    ASSIGN_OR_RETURN(note, CheckpointAt(tree_size));
+  }
+  if (seq >= tree_size) {
+    return OutOfRangeError(fmt::format("seq {} is not in a tree of size {}", seq, tree_size), "BAD_INDEX");
+  }
+  ASSIGN_OR_RETURN(Hash leaf_hash, ledger_.LeafHash(seq));
+  ASSIGN_OR_RETURN(std::vector<Hash> path, ledger_.InclusionProof(seq, tree_size));
+  if (options_.faults.inclusion_path) options_.faults.inclusion_path(path);
+  out.setSeq(seq);
+  out.setTreeSize(tree_size);
+  out.setLeafHash(AsData(leaf_hash));
+  SetHashes(out.initPath(path.size()), path);
+  out.setCheckpoint(note);
+  return OkStatus();
+}
+
+Status RequestHandler::FillEvent(protocol::EventReply::Builder out, uint64_t seq, bool with_proof) const {
+  ASSIGN_OR_RETURN(std::string leaf, ledger_.LeafBytes(seq));
+  if (options_.faults.event_leaf) options_.faults.event_leaf(leaf);
+  out.setSeq(seq);
+  out.setLeaf(AsData(leaf));
+  if (with_proof) RETURN_IF_ERROR(FillInclusion(out.initProof(), seq, 0));
+  return OkStatus();
+}
+
+Status RequestHandler::FillHistory(protocol::HouseholdHistory::Builder out, const std::string& household) const {
+  if (household.empty()) return InvalidArgumentError("household: must not be empty", "MISSING_FIELD");
+  ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, ledger_.HouseholdSeqs(household));
+  if (seqs.empty()) {
+    return NotFoundError(fmt::format("household {} has no events", household), "UNKNOWN_HOUSEHOLD");
+  }
+  if (seqs.size() > options_.max_history) {
+    return ResourceExhaustedError(
+        fmt::format("household {} has {} events; the reply limit is {}", household, seqs.size(), options_.max_history),
+        "HISTORY_TOO_LONG");
+  }
+  out.setHousehold(household);
+  auto leaves = out.initLeaves(seqs.size());
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    ASSIGN_OR_RETURN(std::string leaf, ledger_.LeafBytes(seqs[i]));
+    if (options_.faults.event_leaf) options_.faults.event_leaf(leaf);
+    leaves.set(i, AsData(leaf));
+  }
+  return FillInclusion(out.initProof(), seqs.back(), 0);
+}
+
+std::string RequestHandler::Query(const Identity& who, protocol::Request::Reader request) const {
+  const uint64_t id = request.getId();
+  capnp::MallocMessageBuilder msg;
+  auto r = msg.initRoot<protocol::Response>();
+  r.setId(id);
+  Status s;
+  try {
+    switch (request.which()) {
+      case protocol::Request::GET_EVENT: {
+        auto q = request.getGetEvent();
+        uint64_t seq = 0;
+        if (q.isSeq()) {
+          seq = q.getSeq();
+        } else {
+          auto h = HashFromData(q.getLeafHash(), "getEvent.leafHash");
+          if (!h.ok()) {
+            s = h.status();
+            break;
+          }
+          auto found = leaf_index_.Find(*h);
+          if (!found.ok()) {
+            s = found.status();
+            break;
+          }
+          seq = *found;
+        }
+        s = FillEvent(r.initEvent(), seq, q.getWithProof());
+        break;
+      }
+      case protocol::Request::HOUSEHOLD_HISTORY:
+        s = FillHistory(r.initHouseholdHistory(), TextString(request.getHouseholdHistory().getHousehold()));
+        break;
+      case protocol::Request::INCLUSION_PROOF: {
+        auto q = request.getInclusionProof();
+        s = FillInclusion(r.initInclusionProof(), q.getSeq(), q.getTreeSize());
+        break;
+      }
+      case protocol::Request::CONSISTENCY_PROOF: {
+        auto q = request.getConsistencyProof();
+        uint64_t new_size = q.getNewSize();
+        std::string new_note;
+        if (new_size == 0) {
+          auto l = LatestCheckpoint();
+          if (!l.ok()) {
+            s = l.status();
+            break;
+          }
+          new_size = l->size;
+          new_note = std::move(l->note);
+        } else {
+          auto n = CheckpointAt(new_size);
+          if (!n.ok()) {
+            s = n.status();
+            break;
+          }
+          new_note = std::move(*n);
+        }
+        auto path = ledger_.ConsistencyProof(q.getOldSize(), new_size);
+        if (!path.ok()) {
+          s = path.status();
+          break;
+        }
+        if (options_.faults.consistency_path) options_.faults.consistency_path(*path);
+        auto out = r.initConsistencyProof();
+        out.setOldSize(q.getOldSize());
+        out.setNewSize(new_size);
+        SetHashes(out.initPath(path->size()), *path);
+        if (auto old_note = CheckpointAt(q.getOldSize()); old_note.ok()) out.setOldCheckpoint(*old_note);
+        out.setNewCheckpoint(new_note);
+        break;
+      }
+      case protocol::Request::CHECKPOINT: {
+        uint64_t size = request.getCheckpoint().getTreeSize();
+        if (size == 0) {
+          auto l = LatestCheckpoint();
+          if (l.ok()) r.setCheckpoint(l->note);
+          s = l.status();
+        } else {
+          auto n = CheckpointAt(size);
+          if (n.ok()) r.setCheckpoint(*n);
+          s = n.status();
+        }
+        break;
+      }
+      case protocol::Request::REGISTRY: {
+        auto q = request.getRegistry();
+        auto seqs = ledger_.RegistrySeqs(TextString(q.getAgency()), TextString(q.getOfficer()));
+        if (!seqs.ok()) {
+          s = seqs.status();
+          break;
+        }
+        auto events = r.initRegistry().initEvents(seqs->size());
+        for (size_t i = 0; i < seqs->size() && s.ok(); ++i) s = FillEvent(events[i], (*seqs)[i], true);
+        break;
+      }
+      default:
+        s = InvalidArgumentError(
+            fmt::format("request kind {} is not served here", static_cast<int>(request.which())), "UNKNOWN_REQUEST");
+    }
+  } catch (const kj::Exception& e) {
+    s = StatusFromCapnpError(e.getDescription().cStr());
+  }
+  (void)who;
+  if (!s.ok()) return ErrorReply(id, s);
+  return Encode(msg);
+}
+
+StatusOr<Identity> RequestHandler::AcceptHello(const Identity& current, protocol::Hello::Reader hello) const {
+  if (hello.getVersion() != protocol::PROTOCOL_VERSION) {
+    return FailedPreconditionError(fmt::format("protocol version {} is not supported (server speaks {})",
+                                               hello.getVersion(), protocol::PROTOCOL_VERSION),
+                                   "BAD_VERSION");
+  }
+  Identity claimed;
+  claimed.role = hello.getRole();
+  claimed.name = TextString(hello.getAgency());
+  claimed.known = true;
+  if (!options_.dev_insecure) {
+    if (claimed.role != current.role || claimed.name != current.name) {
+      return PermissionDeniedError(fmt::format("hello claims {} '{}' but the certificate names {} '{}'",
+                                               RoleName(claimed.role), claimed.name, RoleName(current.role),
+                                               current.name),
+                                   "IDENTITY_MISMATCH");
+    }
+    return current;
+  }
+  if (current.known && (claimed.role != current.role || claimed.name != current.name)) {
+    return PermissionDeniedError("hello: the identity of a connection cannot change", "IDENTITY_MISMATCH");
+  }
+  if (claimed.name.empty()) return InvalidArgumentError("hello.agency: must not be empty", "MISSING_FIELD");
+  return claimed;
+}
+
+std::string RequestHandler::HelloReply(uint64_t id, const Identity& who) const {
+  capnp::MallocMessageBuilder msg;
+  auto r = msg.initRoot<protocol::Response>();
+  r.setId(id);
+  auto h = r.initHello();
+  h.setVersion(protocol::PROTOCOL_VERSION);
+  h.setOrigin(ledger_.info().origin);
+  h.setVerifierKey(ledger_.info().VerifierKey());
+  h.setTreeSize(ledger_.Size());
+  h.setRole(who.role);
+  h.setAgency(who.name);
+  return Encode(msg);
+}
+
+StatusOr<RequestHandler::PreparedAppend> RequestHandler::PrepareAppend(const Identity& who,
+                                                                       protocol::Append::Reader append) const {
+  if (!who.known) return PermissionDeniedError("send hello first (dev mode)", "HELLO_REQUIRED");
+  if (who.role != protocol::Role::AGENCY && who.role != protocol::Role::OPERATOR) {
+    return PermissionDeniedError(fmt::format("role {} cannot append", RoleName(who.role)), "WRONG_ROLE");
+  }
+  auto events = append.getEvents();
+  if (events.size() > options_.max_events_per_append) {
+    return InvalidArgumentError(fmt::format("append of {} events; the limit is {}", events.size(),
+                                            options_.max_events_per_append),
+                                "BATCH_TOO_LARGE");
+  }
+  PreparedAppend plan;
+  plan.count = events.size();
+  plan.rejected.resize(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    try {
+      auto sb = events[i];
+      auto body = sb.getBody();
+      std::string agency = TextString(body.getAgency());
+      auto kind = body.getPayload().which();
+      if (who.role == protocol::Role::AGENCY && agency != who.name) {
+        plan.rejected[i] = PermissionDeniedError(
+            fmt::format("event {}: agency '{}' is not this connection's agency '{}'", i, agency, who.name),
+            "WRONG_AGENCY");
+        continue;
+      }
+      if (who.role == protocol::Role::OPERATOR &&
+          !(kind == schema::Payload::AGENCY_REGISTERED ||
+            (kind == schema::Payload::CORRECTION && body.getOfficer().size() == 0))) {
+        plan.rejected[i] = PermissionDeniedError(
+            fmt::format("event {}: the operator appends only root-signed events", i), "NOT_ALLOWED_FOR_ROLE");
+        continue;
+      }
+      capnp::MallocMessageBuilder copy(sb.totalSize().wordCount + 8);
+      copy.setRoot(sb);
+      plan.bodies.push_back(EncodeFrame(copy));
+      plan.positions.push_back(i);
+    } catch (const kj::Exception& e) {
+      plan.rejected[i] = StatusFromCapnpError(e.getDescription().cStr());
+    }
+  }
+  return plan;
+}
+
+std::string RequestHandler::AppendReply(uint64_t id, const PreparedAppend& plan,
+                                        const std::vector<AppendOutcome>& outcomes) const {
+  capnp::MallocMessageBuilder msg;
+  auto r = msg.initRoot<protocol::Response>();
+  r.setId(id);
+  auto results = r.initAppend().initResults(plan.count);
+  for (size_t i = 0; i < plan.count; ++i) {
+    if (!plan.rejected[i].ok()) SetError(results[i].initError(), plan.rejected[i]);
+  }
+  for (size_t k = 0; k < plan.positions.size(); ++k) {
+    auto out = results[plan.positions[k]];
+    const AppendOutcome& o = k < outcomes.size() ? outcomes[k]
+                                                 : AppendOutcome(InternalError("the ledger gave no outcome"));
+    if (o.ok()) {
+      auto ok = out.initOk();
+      ok.setSeq(o->seq);
+      ok.setLeafHash(AsData(o->leaf_hash));
+      ok.setDuplicate(o->duplicate);
+    } else {
+      SetError(out.initError(), o.status(), RetryAfterMs(o.status()));
+    }
+  }
+  return Encode(msg);
+}
+
+StatusOr<std::string> RequestHandler::EventBatch(uint64_t id, uint64_t from, size_t max, size_t* count) const {
+  *count = 0;
+  ASSIGN_OR_RETURN(Latest latest, LatestCheckpoint());
+  if (from >= latest.size) return std::string();
+  const size_t n = static_cast<size_t>(std::min<uint64_t>(latest.size - from, max));
+  capnp::MallocMessageBuilder msg;
+  auto r = msg.initRoot<protocol::Response>();
+  r.setId(id);
+  auto batch = r.initEvents();
+  batch.setFirstSeq(from);
+  auto leaves = batch.initLeaves(n);
+  for (size_t i = 0; i < n; ++i) {
+    ASSIGN_OR_RETURN(std::string leaf, ledger_.LeafBytes(from + i));
+    if (options_.faults.event_leaf) options_.faults.event_leaf(leaf);
+    leaves.set(i, AsData(leaf));
+  }
+  batch.setCheckpoint(latest.note);
+  *count = n;
+  return Encode(msg);
+}
+
+}  // namespace ledger::net
