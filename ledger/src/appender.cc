@@ -230,6 +230,7 @@ void Ledger::Impl::WriteGroup(std::vector<PendingEvent>& group) {
   const int64_t now = options.clock();
   std::unordered_map<std::string, AppendResult> batch_keys;  // idempotency keys in this group
   std::vector<size_t> appended;                               // indexes into group
+  const DomainState::LeafHashFn leaf_hash_of = [this](uint64_t s) { return LeafHashForWriter(s); };
 
   for (size_t gi = 0; gi < group.size(); ++gi) {
     PendingEvent& p = group[gi];
@@ -285,7 +286,7 @@ void Ledger::Impl::WriteGroup(std::vector<PendingEvent>& group) {
           fail(p, s);
           continue;
         }
-        if (Status s = domain->Check(body, next, *registry); !s.ok()) {
+        if (Status s = domain->Check(body, next, now, *registry, leaf_hash_of); !s.ok()) {
           fail(p, s);
           continue;
         }
@@ -335,7 +336,8 @@ void Ledger::Impl::WriteGroup(std::vector<PendingEvent>& group) {
         std::unique_lock lock(registry_mu);
         registry->Apply(body, seq, *store, &batch);
       }
-      domain->Apply(body, seq, leaf_hash, now);
+      // A failure here leaves the domain state broken: Flush reports it and the group fails.
+      domain->Apply(body, seq, leaf_hash, now).IgnoreError();
       tree.Append(leaf_hash);
       last_leaf_hash = leaf_hash;
       if (!household.empty()) household_heads[household] = Head{seq, leaf_hash};
@@ -352,13 +354,15 @@ void Ledger::Impl::WriteGroup(std::vector<PendingEvent>& group) {
 
   if (appended.empty()) return;
 
-  domain->Flush(*store, &batch);
-  for (auto& [key, value] : tree.TakeDirty()) batch.Put(store->cf(kCfMerkle), key, value);
-  auto note = signer->Sign(FormatCheckpoint({info.origin, next, tree.Root(), {}}));
-  Status written = note.status();
-  if (note.ok()) {
-    batch.Put(store->cf(kCfCheckpoints), BigEndian64(next), *note);
-    written = store->Write(&batch, options.sync);
+  Status written = domain->Flush(*store, &batch);
+  if (written.ok()) {
+    for (auto& [key, value] : tree.TakeDirty()) batch.Put(store->cf(kCfMerkle), key, value);
+    auto note = signer->Sign(FormatCheckpoint({info.origin, next, tree.Root(), {}}));
+    written = note.status();
+    if (note.ok()) {
+      batch.Put(store->cf(kCfCheckpoints), BigEndian64(next), *note);
+      written = store->Write(&batch, options.sync);
+    }
   }
   if (!written.ok()) {
     poisoned = UnavailableError("the ledger stopped accepting appends after a write failure: " + written.message(),

@@ -93,7 +93,7 @@ Status Ledger::Impl::LoadMeta() {
   info.root_public_key = *root_key;
   registry = std::make_unique<KeyRegistry>(info.root_public_key);
   RETURN_IF_ERROR(registry->Load(*store));
-  ASSIGN_OR_RETURN(domain, DomainState::Load(*store));
+  ASSIGN_OR_RETURN(domain, DomainState::Load(*store, options, read_only));
   ASSIGN_OR_RETURN(uint64_t n, store->CountEvents());
   size.store(n);
   return OkStatus();

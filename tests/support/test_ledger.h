@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <random>
+#include <set>
 #include <string>
 
 #include "ledger/event_factory.h"
@@ -41,6 +42,20 @@ inline PrivateKey KeyFromByte(uint8_t b) {
 
 inline constexpr CivilDate kDay{2022, 3, 15};
 
+// An EventFactory that remembers the houses it made HouseholdTargeted
+// events for (World::Visit uses it).
+struct TrackingFactory : EventFactory {
+  using EventFactory::EventFactory;
+  std::string HouseholdTargeted(const EventSigner& s, const std::string& house_code, const std::string& subdistrict,
+                                uint16_t survey_year_be, const std::vector<uint8_t>& failing_indicators,
+                                uint16_t members, const CivilDate& occurred) {
+    targeted.insert(house_code);
+    return EventFactory::HouseholdTargeted(s, house_code, subdistrict, survey_year_be, failing_indicators, members,
+                                           occurred);
+  }
+  std::set<std::string> targeted;
+};
+
 // Keys and identities used by most tests.
 struct World {
   PrivateKey root = KeyFromByte(1);
@@ -49,7 +64,7 @@ struct World {
   PrivateKey officer = KeyFromByte(4);
   PrivateKey officer2 = KeyFromByte(5);
   std::string agency_code = "PHO-33";
-  EventFactory factory{7};
+  TrackingFactory factory{7};
 
   EventSigner Officer() const { return {agency_code, "off-1", &officer}; }
   EventSigner Officer2() const { return {agency_code, "off-2", &officer2}; }
@@ -75,10 +90,28 @@ struct World {
     };
   }
 
-  // A household event that passes every rule: house `i` visited.
-  std::string Visit(int i, const EventSigner& s) {
+  // House `i`'s code: "3301" + 7 digits (Mueang Si Sa Ket district).
+  static std::string HouseCode(int i) {
     char code[16];
     std::snprintf(code, sizeof code, "3301%07d", i);
+    return code;
+  }
+
+  // Targets house `i` (survey year 2565, sub-district 330101, failing
+  // indicators 4 and 22).
+  std::string Target(int i, const EventSigner& s) {
+    return factory.HouseholdTargeted(s, HouseCode(i), "330101", 2565, {4, 22}, 4, kDay);
+  }
+  std::string Target(int i) { return Target(i, Officer()); }
+
+  // A household event that passes every domain rule for house `i`: the
+  // first event this World makes for a house targets it (HouseholdTargeted,
+  // since every other household event needs a targeted household); later
+  // ones are visits (HouseholdVisited). Targetings made with `factory`
+  // count. Assumes the events are appended in the order they are made.
+  std::string Visit(int i, const EventSigner& s) {
+    std::string code = HouseCode(i);
+    if (!factory.targeted.count(code)) return Target(i, s);
     return factory.Make(s, code, kDay, [](schema::Payload::Builder p) {
       p.initHouseholdVisited().setPurpose("follow-up");
     });

@@ -54,6 +54,12 @@ struct LedgerOptions {
   std::function<int64_t()> clock;
   // RocksDB block cache in bytes.
   size_t block_cache_bytes = 64 << 20;
+  // Projection snapshot every this many events (at the first group commit
+  // that reaches each multiple); 0 = none. See docs/domain.md.
+  uint64_t snapshot_every_events = 100000;
+  // Reference data for the domain rules (reference.h); "" = built in.
+  std::string areas_csv;        // DOPA area list, format of thai_admin_divisions.csv
+  std::string indicators_csv;   // "indicator,dimension" lines
 };
 
 struct AppendResult {
