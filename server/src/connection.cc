@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstring>
 #include <deque>
 #include <type_traits>
 
@@ -127,7 +128,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
 
   // ---------------------------------------------------------------- reading
 
-  size_t Buffered() const { return in_.size() - in_begin_; }
+  size_t Buffered() const { return in_end_ - in_begin_; }
 
   awaitable<void> Reader() {
     const ServerOptions& o = ctx_.options;
@@ -137,6 +138,13 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         co_await reader_wake_.Wait();
       }
       if (closing_) break;
+      if (in_begin_ == in_end_) {
+        in_begin_ = in_end_ = 0;
+        if (in_.size() > 4 * kReadChunk) {  // a large frame went through: give the memory back
+          in_.resize(kReadChunk);
+          in_.shrink_to_fit();
+        }
+      }
       std::span<const uint8_t> data(in_.data() + in_begin_, Buffered());
       auto size = PeekFrameSize(data, Limits());
       if (!size.ok()) {
@@ -154,17 +162,19 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         Dispatch(std::move(*message));
         continue;
       }
-      // Need more bytes: compact, then make room for the rest of the frame.
+      // Need more bytes: compact, then make room for the rest of the frame
+      // (its size is known and within the limit once the table is in).
       if (in_begin_ > 0) {
-        in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(in_begin_));
+        std::memmove(in_.data(), in_.data() + in_begin_, Buffered());
+        in_end_ -= in_begin_;
         in_begin_ = 0;
       }
-      const size_t want = std::max<size_t>(*size ? **size : 0, in_.size() + kReadChunk);
-      const size_t old = in_.size();
-      in_.resize(std::max(want, old + kReadChunk));
-      if (old == 0) partial_since_ = Clock::now();
-      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(in_.data() + old, in_.size() - old), kUseTuple);
-      in_.resize(old + n);
+      const size_t want = std::max<size_t>(*size ? **size : 0, in_end_ + kReadChunk);
+      if (in_.size() < want) in_.resize(want);
+      if (in_end_ == 0) partial_since_ = Clock::now();
+      auto [ec, n] = co_await stream_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                                                      kUseTuple);
+      in_end_ += n;
       if (ec) {
         if (closed_ || closing_) break;
         const bool eof = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
@@ -443,8 +453,9 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   std::string peer_;
   Identity who_;
 
-  std::vector<uint8_t> in_;
+  std::vector<uint8_t> in_;   // received bytes are in_[in_begin_, in_end_)
   size_t in_begin_ = 0;
+  size_t in_end_ = 0;
   std::deque<std::string> out_;
   size_t out_bytes_ = 0;
 

@@ -222,6 +222,7 @@ StatusOr<Identity> RequestHandler::AcceptHello(const Identity& current, protocol
   claimed.name = TextString(hello.getAgency());
   claimed.known = true;
   if (!options_.dev_insecure) {
+    if (claimed.name.empty()) return current;  // no claim: the certificate decides
     if (claimed.role != current.role || claimed.name != current.name) {
       return PermissionDeniedError(fmt::format("hello claims {} '{}' but the certificate names {} '{}'",
                                                RoleName(claimed.role), claimed.name, RoleName(current.role),

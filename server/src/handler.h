@@ -45,8 +45,9 @@ class RequestHandler {
   // replies with the request's id.
   std::string Query(const Identity& who, protocol::Request::Reader request) const;
 
-  // Hello: with TLS the certificate decides and a hello claiming another
-  // identity is refused (IDENTITY_MISMATCH); in dev mode the hello sets it.
+  // Hello: with TLS the certificate decides; a hello that names another
+  // identity is refused (IDENTITY_MISMATCH), one with an empty name claims
+  // nothing. In dev mode the hello sets the identity.
   StatusOr<Identity> AcceptHello(const Identity& current, protocol::Hello::Reader hello) const;
   std::string HelloReply(uint64_t id, const Identity& who) const;
 

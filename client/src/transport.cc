@@ -1,0 +1,233 @@
+// Blocking I/O with timeouts over Asio: each operation starts the
+// asynchronous version and runs the private io_context for at most the
+// timeout; if the operation did not finish, the socket is closed (the
+// connection is unusable afterwards) and the caller gets TIMEOUT.
+#include "ledger/net/transport.h"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/format.h>
+
+#include <optional>
+#include <vector>
+
+namespace ledger::net {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+}  // namespace
+
+Status SplitHostPort(std::string_view endpoint, std::string* host, uint16_t* port) {
+  size_t colon = endpoint.rfind(':');
+  auto bad = [&] {
+    return InvalidArgumentError(fmt::format("'{}' is not HOST:PORT", endpoint), "BAD_ADDRESS");
+  };
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == endpoint.size()) return bad();
+  std::string h(endpoint.substr(0, colon));
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  uint32_t p = 0;
+  for (char c : endpoint.substr(colon + 1)) {
+    if (c < '0' || c > '9') return bad();
+    p = p * 10 + static_cast<uint32_t>(c - '0');
+    if (p > 65535) return bad();
+  }
+  *host = std::move(h);
+  *port = static_cast<uint16_t>(p);
+  return OkStatus();
+}
+
+struct Transport::Impl {
+  TransportOptions options;
+  asio::io_context ioc;
+  std::optional<asio::ssl::context> tls;
+  std::optional<asio::ssl::stream<tcp::socket>> tls_stream;
+  std::optional<tcp::socket> plain;
+  std::vector<uint8_t> in;   // received, not yet returned
+  bool open = false;
+
+  tcp::socket& Socket() { return tls_stream ? tls_stream->next_layer() : *plain; }
+
+  void CloseSocket() {
+    boost::system::error_code ec;
+    Socket().close(ec);
+    open = false;
+  }
+
+  // Runs until `done` or the timeout; on timeout closes the socket and
+  // drains the aborted handlers.
+  Status RunFor(const bool& done, std::chrono::milliseconds timeout, std::string_view what) {
+    ioc.restart();
+    ioc.run_for(timeout);
+    if (done) return OkStatus();
+    CloseSocket();
+    ioc.restart();
+    ioc.run();
+    return UnavailableError(fmt::format("{}: no answer within {} ms", what, timeout.count()), "TIMEOUT");
+  }
+
+  Status Translate(const boost::system::error_code& ec, std::string_view what) {
+    if (!ec) return OkStatus();
+    CloseSocket();
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
+        ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
+      return UnavailableError(fmt::format("{}: the server closed the connection", what), "CONNECTION_CLOSED");
+    }
+    return UnavailableError(fmt::format("{}: {}", what, ec.message()), "CONNECTION_FAILED");
+  }
+
+  template <typename Buffers>
+  Status WriteAll(const Buffers& buffers) {
+    bool done = false;
+    boost::system::error_code result;
+    auto handler = [&](boost::system::error_code ec, size_t) {
+      result = ec;
+      done = true;
+    };
+    if (tls_stream) {
+      asio::async_write(*tls_stream, buffers, handler);
+    } else {
+      asio::async_write(*plain, buffers, handler);
+    }
+    RETURN_IF_ERROR(RunFor(done, options.io_timeout, "write"));
+    return Translate(result, "write");
+  }
+
+  // Reads at least one more byte into `in`.
+  Status ReadSome(std::chrono::milliseconds timeout, size_t want) {
+    const size_t old = in.size();
+    in.resize(old + std::max<size_t>(want, 64 * 1024));
+    bool done = false;
+    boost::system::error_code result;
+    size_t got = 0;
+    auto handler = [&](boost::system::error_code ec, size_t n) {
+      result = ec;
+      got = n;
+      done = true;
+    };
+    auto buffer = asio::buffer(in.data() + old, in.size() - old);
+    if (tls_stream) {
+      tls_stream->async_read_some(buffer, handler);
+    } else {
+      plain->async_read_some(buffer, handler);
+    }
+    Status s = RunFor(done, timeout, "read");
+    in.resize(old + got);
+    RETURN_IF_ERROR(s);
+    return Translate(result, "read");
+  }
+};
+
+Transport::Transport() : impl_(std::make_unique<Impl>()) {}
+Transport::~Transport() { Close(); }
+
+bool Transport::is_open() const { return impl_->open; }
+
+void Transport::Close() {
+  if (impl_ && impl_->open && (impl_->plain || impl_->tls_stream)) impl_->CloseSocket();
+}
+
+StatusOr<std::unique_ptr<Transport>> Transport::Connect(const TransportOptions& options) {
+  std::unique_ptr<Transport> t(new Transport());
+  Impl& d = *t->impl_;
+  d.options = options;
+  if (!options.dev_insecure) {
+    if (options.cert.empty() || options.key.empty() || options.ca.empty()) {
+      return InvalidArgumentError("TLS needs a client certificate, its key and the CA (--cert, --key, --ca)",
+                                  "NO_TLS");
+    }
+    d.tls.emplace(asio::ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(d.tls->native_handle(), TLS1_3_VERSION);
+    boost::system::error_code ec;
+    d.tls->use_certificate_chain_file(options.cert, ec);
+    if (ec) return InvalidArgumentError(fmt::format("--cert {}: {}", options.cert, ec.message()), "BAD_TLS_FILE");
+    d.tls->use_private_key_file(options.key, asio::ssl::context::pem, ec);
+    if (ec) return InvalidArgumentError(fmt::format("--key {}: {}", options.key, ec.message()), "BAD_TLS_FILE");
+    d.tls->load_verify_file(options.ca, ec);
+    if (ec) return InvalidArgumentError(fmt::format("--ca {}: {}", options.ca, ec.message()), "BAD_TLS_FILE");
+    d.tls->set_verify_mode(asio::ssl::verify_peer);
+    d.tls->set_verify_callback(
+        asio::ssl::host_name_verification(options.server_name.empty() ? options.host : options.server_name));
+    d.tls_stream.emplace(d.ioc, *d.tls);
+  } else {
+    d.plain.emplace(d.ioc);
+  }
+
+  // Resolve and connect.
+  boost::system::error_code ec;
+  tcp::resolver resolver(d.ioc);
+  auto endpoints = resolver.resolve(options.host, std::to_string(options.port), ec);
+  if (ec) {
+    return UnavailableError(fmt::format("{}: cannot resolve: {}", options.host, ec.message()), "CONNECT_FAILED");
+  }
+  bool done = false;
+  boost::system::error_code result;
+  asio::async_connect(d.Socket(), endpoints, [&](boost::system::error_code e, const tcp::endpoint&) {
+    result = e;
+    done = true;
+  });
+  Status s = d.RunFor(done, options.connect_timeout, "connect");
+  if (!s.ok() || result) {
+    return UnavailableError(fmt::format("cannot connect to {}:{}: {}", options.host, options.port,
+                                        s.ok() ? result.message() : s.message()),
+                            "CONNECT_FAILED");
+  }
+  d.open = true;
+  d.Socket().set_option(tcp::no_delay(true), ec);
+  if (d.tls_stream) {
+    SSL_set_tlsext_host_name(d.tls_stream->native_handle(),
+                             (options.server_name.empty() ? options.host : options.server_name).c_str());
+    done = false;
+    d.tls_stream->async_handshake(asio::ssl::stream_base::client, [&](boost::system::error_code e) {
+      result = e;
+      done = true;
+    });
+    RETURN_IF_ERROR(d.RunFor(done, options.connect_timeout, "TLS handshake"));
+    if (result) {
+      d.CloseSocket();
+      return UnavailableError(fmt::format("TLS handshake with {}:{} failed: {}", options.host, options.port,
+                                          result.message()),
+                              "TLS_FAILED");
+    }
+  }
+  return t;
+}
+
+Status Transport::Write(std::string_view bytes) {
+  if (!impl_->open) return UnavailableError("write: the connection is closed", "CONNECTION_CLOSED");
+  return impl_->WriteAll(asio::buffer(bytes.data(), bytes.size()));
+}
+
+StatusOr<InboundMessage> Transport::ReadFrame(const FrameLimits& limits) {
+  return ReadFrame(limits, impl_->options.io_timeout);
+}
+
+StatusOr<InboundMessage> Transport::ReadFrame(const FrameLimits& limits, std::chrono::milliseconds timeout) {
+  Impl& d = *impl_;
+  while (true) {
+    ASSIGN_OR_RETURN(std::optional<size_t> size, PeekFrameSize(d.in, limits));
+    if (size && d.in.size() >= *size) {
+      auto message = InboundMessage::Parse(std::span<const uint8_t>(d.in.data(), *size), limits);
+      d.in.erase(d.in.begin(), d.in.begin() + static_cast<std::ptrdiff_t>(*size));
+      return message;
+    }
+    if (!d.open) return UnavailableError("read: the connection is closed", "CONNECTION_CLOSED");
+    RETURN_IF_ERROR(d.ReadSome(timeout, size ? *size - d.in.size() : 0));
+  }
+}
+
+Status Transport::ShutdownSend() {
+  boost::system::error_code ec;
+  impl_->Socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) return UnavailableError("shutdown: " + ec.message(), "CONNECTION_FAILED");
+  return OkStatus();
+}
+
+}  // namespace ledger::net
