@@ -294,7 +294,22 @@ const std::set<std::string> kEnvelopeKeys = {
     "occurred_at", "occurred_time", "recorded_at",   "recorded_at_ns", "leaf_hash",
     "prev_hash", "household_prev_seq", "household_prev_hash", "idempotency_key", "signature"};
 
-// Leaf bytes of an envelope around a body with `c`'s payload.
+// The body every case is tested with: `c`'s household and payload, agency
+// PHO-33, officer off-1, 2022-09-30 14:05, idempotency key 5a5a...
+void FillBody(const KindCase& c, schema::EventBody::Builder body) {
+  if (!c.household.empty()) body.setHousehold(c.household);
+  body.setAgency("PHO-33");
+  body.setOfficer("off-1");
+  auto occ = body.initOccurredAt();
+  occ.initDate().setYear(2022);
+  occ.getDate().setMonth(9);
+  occ.getDate().setDay(30);
+  occ.setMinuteOfDay(14 * 60 + 5);
+  body.setIdempotencyKey(AsData(Bytes('\x5a', 16)));
+  c.fill(body.initPayload());
+}
+
+// Leaf bytes of an envelope around FillBody(c).
 std::string MakeLeaf(const KindCase& c, uint64_t seq, std::optional<uint64_t> household_prev) {
   capnp::MallocMessageBuilder msg;
   auto env = msg.initRoot<schema::Envelope>();
@@ -308,17 +323,7 @@ std::string MakeLeaf(const KindCase& c, uint64_t seq, std::optional<uint64_t> ho
   }
   auto sb = env.initSigned();
   sb.setSignature(AsData(Bytes('\xcc', 64)));
-  auto body = sb.initBody();
-  body.setHousehold(c.household);
-  body.setAgency("PHO-33");
-  body.setOfficer("off-1");
-  auto occ = body.initOccurredAt();
-  occ.initDate().setYear(2022);
-  occ.getDate().setMonth(9);
-  occ.getDate().setDay(30);
-  occ.setMinuteOfDay(14 * 60 + 5);
-  body.setIdempotencyKey(AsData(Bytes('\x5a', 16)));
-  c.fill(body.initPayload());
+  FillBody(c, sb.initBody());
   return CanonicalBytes(env.asReader());
 }
 
@@ -430,16 +435,7 @@ TEST(EventJsonTest, BodyFromJsonInvertsEventToJson) {
     ASSERT_TRUE(body.ok()) << body.status().ToString();
     capnp::MallocMessageBuilder msg;
     auto direct = msg.initRoot<schema::EventBody>();
-    if (!c.household.empty()) direct.setHousehold(c.household);
-    direct.setAgency("PHO-33");
-    direct.setOfficer("off-1");
-    auto occ = direct.initOccurredAt();
-    occ.initDate().setYear(2022);
-    occ.getDate().setMonth(9);
-    occ.getDate().setDay(30);
-    occ.setMinuteOfDay(14 * 60 + 5);
-    direct.setIdempotencyKey(AsData(Bytes('\x5a', 16)));
-    c.fill(direct.initPayload());
+    FillBody(c, direct);
     EXPECT_EQ(ToHex(*body), ToHex(CanonicalBytes(direct.asReader())));
   }
   // An exported object, server keys and all, is accepted as it is.
