@@ -14,41 +14,6 @@ constexpr const char* kCfNames[kCfCount] = {
     "by_agency",    "by_officer", "checkpoints", "projection",  "snapshots",
 };
 
-// Per column family tuning (docs/PERFORMANCE.md). The CFs that take small
-// entries at random positions on every append (idempotency keys, index
-// entries, projection rows) get small memtables: a skiplist that stays in
-// the CPU caches makes each insert several times cheaper on the reference
-// machine than one of 64 MiB. Lookups that usually miss (a new idempotency
-// key, the projection row of a new household) get a whole-key bloom filter
-// in the memtable. Index CFs are only scanned, never probed by key, so their
-// SST files carry no bloom filter.
-rocksdb::ColumnFamilyOptions CfOptions(int cf, const rocksdb::ColumnFamilyOptions& base,
-                                       const std::shared_ptr<rocksdb::TableFactory>& unfiltered) {
-  rocksdb::ColumnFamilyOptions o = base;
-  switch (cf) {
-    case kCfIdempotency:
-    case kCfProjection:
-      o.write_buffer_size = 4 << 20;
-      o.max_write_buffer_number = 4;
-      o.memtable_prefix_bloom_size_ratio = 0.05;
-      o.memtable_whole_key_filtering = true;
-      break;
-    case kCfByHousehold:
-    case kCfByAgency:
-    case kCfByOfficer:
-      o.write_buffer_size = 4 << 20;
-      o.max_write_buffer_number = 4;
-      o.table_factory = unfiltered;
-      break;
-    case kCfEvents:
-      o.optimize_filters_for_hits = true;  // an event is read only when it exists
-      break;
-    default:
-      break;
-  }
-  return o;
-}
-
 }  // namespace
 
 const char* CfName(Cf cf) { return kCfNames[cf]; }
@@ -120,11 +85,8 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode,
   cf_options.write_buffer_size = 64 << 20;
   cf_options.compression = rocksdb::kNoCompression;
 
-  table.filter_policy.reset();
-  std::shared_ptr<rocksdb::TableFactory> unfiltered(rocksdb::NewBlockBasedTableFactory(table));
-
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (int i = 0; i < kCfCount; ++i) descriptors.emplace_back(kCfNames[i], CfOptions(i, cf_options, unfiltered));
+  for (int i = 0; i < kCfCount; ++i) descriptors.emplace_back(kCfNames[i], cf_options);
 
   if (mode != Mode::kCreate) {
     // A directory with a RocksDB but without our column families is not a
