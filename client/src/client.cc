@@ -233,6 +233,41 @@ struct Client::Impl {
     return out;
   }
 
+  // A household's events as a verified hash chain whose last event is proven.
+  StatusOr<VerifiedHistory> ReadHistory(protocol::HouseholdHistory::Reader h, const std::string& household) {
+    VerifiedHistory out;
+    out.household = household;
+    std::optional<std::pair<uint64_t, Hash>> prev;
+    for (auto leaf : h.getLeaves()) {
+      std::string bytes = DataString(leaf);
+      auto e = DecodeEvent(bytes);
+      if (!e.ok()) return DataLossError("history event: " + e.status().message(), "BAD_EVENT");
+      if (e->household != household) {
+        return DataLossError(fmt::format("history of {} holds event {} of household {}", household, e->seq,
+                                         e->household),
+                             "BAD_EVENT");
+      }
+      const bool linked = prev ? (e->household_prev_seq == prev->first && e->household_prev_hash == prev->second)
+                               : !e->household_prev_seq.has_value();
+      if (!linked) {
+        return DataLossError(
+            fmt::format("household chain broken at event {}: its link does not name the event before it",
+                        e->seq),
+            "BROKEN_CHAIN");
+      }
+      prev.emplace(e->seq, merkle::HashLeaf(AsBytes(bytes)));
+      out.seqs.push_back(e->seq);
+      out.leaves.push_back(std::move(bytes));
+    }
+    if (!prev) return DataLossError("empty household history", "BAD_EVENT");
+    if (!h.hasProof()) return BadProof("the history came without a proof of its last event");
+    ASSIGN_OR_RETURN(out.last_proof, ReadInclusion(h.getProof()));
+    if (out.last_proof.seq != prev->first || out.last_proof.leaf_hash != prev->second) {
+      return BadProof("the history's proof is not of its last event");
+    }
+    return out;
+  }
+
   template <typename Fill, typename Read>
   auto Query(Fill fill, Read read) -> decltype(read(std::declval<protocol::Response::Reader>())) {
     ASSIGN_OR_RETURN(InboundMessage reply, Call(fill));
@@ -554,42 +589,37 @@ StatusOr<ProvenEvent> Client::GetEventByHash(const Hash& leaf_hash) {
 
 StatusOr<VerifiedHistory> Client::History(const std::string& household) {
   Impl& d = *impl_;
+  return d.Query([&](protocol::Request::Builder r) { r.initHouseholdHistory().setHousehold(household); },
+                 [&](protocol::Response::Reader r) -> StatusOr<VerifiedHistory> {
+                   if (!r.isHouseholdHistory()) return BadReply("expected a household history");
+                   return d.ReadHistory(r.getHouseholdHistory(), household);
+                 });
+}
+
+StatusOr<HouseholdStatusReply> Client::HouseholdStatus(const std::string& household) {
+  Impl& d = *impl_;
+  return d.Query([&](protocol::Request::Builder r) { r.initHouseholdStatus().setHousehold(household); },
+                 [&](protocol::Response::Reader r) -> StatusOr<HouseholdStatusReply> {
+                   if (!r.isHouseholdStatus()) return BadReply("expected a household status");
+                   auto h = r.getHouseholdStatus();
+                   HouseholdStatusReply out;
+                   ASSIGN_OR_RETURN(out.history, d.ReadHistory(h.getHistory(), household));
+                   out.json = TextString(h.getJson());
+                   return out;
+                 });
+}
+
+StatusOr<std::string> Client::Report(const std::string& by, const std::string& area) {
+  Impl& d = *impl_;
   return d.Query(
-      [&](protocol::Request::Builder r) { r.initHouseholdHistory().setHousehold(household); },
-      [&](protocol::Response::Reader r) -> StatusOr<VerifiedHistory> {
-        if (!r.isHouseholdHistory()) return BadReply("expected a household history");
-        auto h = r.getHouseholdHistory();
-        VerifiedHistory out;
-        out.household = household;
-        std::optional<std::pair<uint64_t, Hash>> prev;
-        for (auto leaf : h.getLeaves()) {
-          std::string bytes = DataString(leaf);
-          auto e = DecodeEvent(bytes);
-          if (!e.ok()) return DataLossError("history event: " + e.status().message(), "BAD_EVENT");
-          if (e->household != household) {
-            return DataLossError(fmt::format("history of {} holds event {} of household {}", household, e->seq,
-                                             e->household),
-                                 "BAD_EVENT");
-          }
-          const bool linked = prev ? (e->household_prev_seq == prev->first && e->household_prev_hash == prev->second)
-                                   : !e->household_prev_seq.has_value();
-          if (!linked) {
-            return DataLossError(
-                fmt::format("household chain broken at event {}: its link does not name the event before it",
-                            e->seq),
-                "BROKEN_CHAIN");
-          }
-          prev.emplace(e->seq, merkle::HashLeaf(AsBytes(bytes)));
-          out.seqs.push_back(e->seq);
-          out.leaves.push_back(std::move(bytes));
-        }
-        if (!prev) return DataLossError("empty household history", "BAD_EVENT");
-        if (!h.hasProof()) return BadProof("the history came without a proof of its last event");
-        ASSIGN_OR_RETURN(out.last_proof, d.ReadInclusion(h.getProof()));
-        if (out.last_proof.seq != prev->first || out.last_proof.leaf_hash != prev->second) {
-          return BadProof("the history's proof is not of its last event");
-        }
-        return out;
+      [&](protocol::Request::Builder r) {
+        auto q = r.initReport();
+        q.setBy(by);
+        q.setArea(area);
+      },
+      [&](protocol::Response::Reader r) -> StatusOr<std::string> {
+        if (!r.isReport()) return BadReply("expected a report");
+        return TextString(r.getReport());
       });
 }
 

@@ -136,6 +136,25 @@ std::string RequestHandler::Query(const Identity& who, protocol::Request::Reader
       case protocol::Request::HOUSEHOLD_HISTORY:
         s = FillHistory(r.initHouseholdHistory(), TextString(request.getHouseholdHistory().getHousehold()));
         break;
+      case protocol::Request::HOUSEHOLD_STATUS: {
+        std::string code = TextString(request.getHouseholdStatus().getHousehold());
+        auto out = r.initHouseholdStatus();
+        out.setHousehold(code);
+        s = FillHistory(out.initHistory(), code);
+        if (s.ok()) {
+          auto json = projections_.HouseholdJson(code);
+          if (json.ok()) out.setJson(*json);
+          s = json.status();
+        }
+        break;
+      }
+      case protocol::Request::REPORT: {
+        auto q = request.getReport();
+        auto json = projections_.ReportJson(TextString(q.getBy()), TextString(q.getArea()));
+        if (json.ok()) r.setReport(*json);
+        s = json.status();
+        break;
+      }
       case protocol::Request::INCLUSION_PROOF: {
         auto q = request.getInclusionProof();
         s = FillInclusion(r.initInclusionProof(), q.getSeq(), q.getTreeSize());

@@ -15,8 +15,8 @@
 // root-signed events (AgencyRegistered, a Correction without officer);
 // `inspector` and `mirror` never append.
 //
-// Thread-safe: const methods only; the ledger and the leaf index are
-// thread-safe.
+// Thread-safe: const methods only; the ledger, the leaf index and the
+// projection cache are thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +26,7 @@
 #include "ledger/ledger.h"
 #include "ledger/net/server.h"
 #include "leaf_index.h"
+#include "projection_cache.h"
 #include "schemas/protocol.capnp.h"
 
 namespace ledger::net {
@@ -38,8 +39,8 @@ struct Identity {
 
 class RequestHandler {
  public:
-  RequestHandler(Ledger& ledger, const ServerOptions& options, LeafIndex& leaf_index)
-      : ledger_(ledger), options_(options), leaf_index_(leaf_index) {}
+  RequestHandler(Ledger& ledger, const ServerOptions& options, LeafIndex& leaf_index, ProjectionCache& projections)
+      : ledger_(ledger), options_(options), leaf_index_(leaf_index), projections_(projections) {}
 
   // The reply to any request but append and subscribe. Errors become Error
   // replies with the request's id.
@@ -87,6 +88,7 @@ class RequestHandler {
   Ledger& ledger_;
   const ServerOptions& options_;
   LeafIndex& leaf_index_;
+  ProjectionCache& projections_;
 };
 
 }  // namespace ledger::net

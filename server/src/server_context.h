@@ -31,11 +31,13 @@ class ConnectionBase {
 };
 
 struct ServerContext {
-  ServerContext(Ledger& l, const ServerOptions& o) : ledger(l), options(o), leaf_index(l), handler(l, o, leaf_index) {}
+  ServerContext(Ledger& l, const ServerOptions& o)
+      : ledger(l), options(o), leaf_index(l), projections(l), handler(l, o, leaf_index, projections) {}
 
   Ledger& ledger;
   const ServerOptions& options;
   LeafIndex leaf_index;
+  ProjectionCache projections;
   RequestHandler handler;
   std::atomic<bool> draining{false};
   std::atomic<uint64_t> next_connection_id{1};

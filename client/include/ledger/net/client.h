@@ -117,6 +117,11 @@ struct VerifiedHistory {
   InclusionResult last_proof;        // of the last leaf
 };
 
+struct HouseholdStatusReply {
+  std::string json;
+  VerifiedHistory history;
+};
+
 class Client {
  public:
   // Connects, says hello and checks the server's key against the pinned one
@@ -147,6 +152,13 @@ class Client {
   StatusOr<ProvenEvent> GetEvent(uint64_t seq);
   StatusOr<ProvenEvent> GetEventByHash(const Hash& leaf_hash);
   StatusOr<VerifiedHistory> History(const std::string& household);
+  // The server's projection of the household (JSON, docs/protocol.md) with
+  // the verified history it is derived from. The JSON itself is the
+  // server's computation; `ledger-replay` can re-derive it offline.
+  StatusOr<HouseholdStatusReply> HouseholdStatus(const std::string& household);
+  // Area progress as `ledger-replay report --json` (by province, district or
+  // subdistrict; `area` filters by code prefix). The server's computation.
+  StatusOr<std::string> Report(const std::string& by, const std::string& area = "");
   // The registry events behind an officer's key, each proven
   // (Ledger::RegistrySeqs).
   StatusOr<std::vector<ProvenEvent>> Registry(const std::string& agency, const std::string& officer);

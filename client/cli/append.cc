@@ -1,0 +1,189 @@
+// ledger append, ledger sync.
+//
+//   ledger ... append events.jsonl --key officer.pem          # one object, an array, or JSON Lines
+//   ledger ... append event.json --key officer.pem --offline  # sign now, queue for later
+//   ledger ... sync                                           # send the queue, exactly once
+//
+// The JSON of an event is the `ledger-replay export --format jsonl` object
+// (ledger/event_json.h); server-set keys in it are ignored.
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "cli.h"
+#include "ledger/event_codec.h"
+#include "ledger/event_json.h"
+#include "ledger/net/offline_queue.h"
+
+namespace ledger::cli {
+namespace {
+
+struct AppendOptions {
+  std::string input = "-";
+  std::string key;
+  bool offline = false;
+  std::string queue;
+  size_t batch = 500;
+};
+
+// Events as JSON: one object, an array of objects, or one object per line.
+StatusOr<std::vector<nlohmann::json>> ParseEvents(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  try {
+    auto j = nlohmann::json::parse(text);
+    if (j.is_object()) return std::vector<nlohmann::json>{j};
+    if (j.is_array()) {
+      for (auto& e : j) out.push_back(e);
+      return out;
+    }
+    return InvalidArgumentError("input: expected a JSON object, an array of objects, or JSON Lines", "BAD_JSON");
+  } catch (const nlohmann::json::parse_error&) {
+    // Not one JSON value: JSON Lines.
+  }
+  size_t line_no = 0, start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    try {
+      out.push_back(nlohmann::json::parse(line));
+    } catch (const nlohmann::json::parse_error& e) {
+      return InvalidArgumentError(fmt::format("input line {}: not JSON: {}", line_no, e.what()), "BAD_JSON");
+    }
+  }
+  return out;
+}
+
+// The agency of a signed event ("" if unreadable): the dev-mode identity.
+std::string AgencyOf(const std::string& signed_body) {
+  auto m = MessageBytes::Parse(signed_body, /*framed=*/true);
+  if (!m.ok()) return "";
+  try {
+    return m->Root<schema::SignedBody>().getBody().getAgency();
+  } catch (const kj::Exception&) {
+    return "";
+  }
+}
+
+void PrintOutcome(const Globals& g, size_t index, const AppendOutcome& o) {
+  if (g.json) {
+    nlohmann::json j = {{"index", index}};
+    if (o.ok()) {
+      j["seq"] = o->seq;
+      j["leaf_hash"] = ToHex(o->leaf_hash);
+      j["duplicate"] = o->duplicate;
+    } else {
+      j["error"] = ErrorJson(o.status());
+    }
+    std::cout << j.dump() << "\n";
+  } else if (o.ok()) {
+    std::cout << fmt::format("event {}: seq {} leaf_hash {}{}\n", index, o->seq, ToHex(o->leaf_hash),
+                             o->duplicate ? " (already recorded)" : "");
+  } else {
+    std::cout << fmt::format("event {}: refused: {}: {}\n", index, o.status().reason(), o.status().message());
+  }
+}
+
+int RunAppend(const Globals& g, const AppendOptions& o) {
+  auto text = ReadInput(o.input);
+  if (!text.ok()) return Fail(text.status());
+  auto events = ParseEvents(*text);
+  if (!events.ok()) return Fail(events.status());
+  if (events->empty()) return UsageError("append: no events in the input");
+  auto key = PrivateKey::LoadPemFile(o.key);
+  if (!key.ok()) return Fail(Status(key.status().code(), fmt::format("--key {}: {}", o.key, key.status().message())));
+  std::vector<std::string> signed_bodies;
+  for (size_t i = 0; i < events->size(); ++i) {
+    auto body = BodyFromJson((*events)[i]);
+    if (!body.ok()) return Fail(Status(body.status().code(), fmt::format("event {}: {}", i, body.status().message()),
+                                       body.status().reason()));
+    auto sb = SignBodyBytes(*body, *key);
+    if (!sb.ok()) return Fail(sb.status());
+    signed_bodies.push_back(std::move(*sb));
+  }
+  if (o.offline) {
+    net::OfflineQueue queue(o.queue.empty() ? DefaultPath("queue.jsonl") : o.queue);
+    if (Status s = queue.Add(signed_bodies); !s.ok()) return Fail(s);
+    if (g.json) {
+      std::cout << nlohmann::json{{"queued", signed_bodies.size()}, {"queue", queue.path()}}.dump() << "\n";
+    } else {
+      std::cout << fmt::format("{} events signed and queued in {}; send them with `ledger sync`\n",
+                               signed_bodies.size(), queue.path());
+    }
+    return kExitOk;
+  }
+  const std::string agency = (*events)[0].value("agency", "");
+  auto client = Connect(g, "agency", agency);
+  if (!client.ok()) {
+    if (client.status().code() == StatusCode::kUnavailable) {
+      return Fail(Status(client.status().code(),
+                         client.status().message() + " (to sign now and send later: append --offline, then sync)",
+                         client.status().reason()));
+    }
+    return Fail(client.status());
+  }
+  std::vector<std::vector<std::string>> batches;
+  for (size_t i = 0; i < signed_bodies.size(); i += o.batch) {
+    batches.emplace_back(signed_bodies.begin() + i,
+                         signed_bodies.begin() + std::min(signed_bodies.size(), i + o.batch));
+  }
+  auto results = (*client)->AppendPipelined(batches, 4);
+  size_t index = 0, failed = 0;
+  for (auto& batch : results) {
+    for (auto& outcome : batch) {
+      PrintOutcome(g, index++, outcome);
+      failed += !outcome.ok();
+    }
+  }
+  return failed == 0 ? kExitOk : kExitFailure;
+}
+
+int RunSync(const Globals& g, const std::string& queue_path) {
+  net::OfflineQueue queue(queue_path.empty() ? DefaultPath("queue.jsonl") : queue_path);
+  auto pending = queue.Pending();
+  if (!pending.ok()) return Fail(pending.status());
+  if (pending->empty()) {
+    if (!g.json) std::cout << "nothing queued in " << queue.path() << "\n";
+    return kExitOk;
+  }
+  auto client = Connect(g, "agency", AgencyOf((*pending)[0]));
+  if (!client.ok()) return Fail(client.status());
+  auto results = queue.Sync(**client);
+  if (!results.ok()) return Fail(results.status());
+  size_t failed = 0, kept = 0;
+  for (size_t i = 0; i < results->size(); ++i) {
+    const net::SyncResult& r = (*results)[i];
+    PrintOutcome(g, i, r.outcome);
+    failed += !r.outcome.ok() && !r.kept;
+    kept += r.kept;
+  }
+  if (!g.json) {
+    std::cout << fmt::format("{} sent, {} refused (see {}.rejected), {} still queued\n",
+                             results->size() - failed - kept, failed, queue.path(), kept);
+  }
+  return failed == 0 && kept == 0 ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+std::vector<Subcommand> AddAppendCommands(CLI::App& app, const Globals& g) {
+  auto o = std::make_shared<AppendOptions>();
+  CLI::App* append = app.add_subcommand("append", "Sign events (JSON) with an officer's key and append them");
+  append->add_option("input", o->input, "file of events: one JSON object, an array, or JSON Lines (- : stdin)")
+      ->capture_default_str();
+  append->add_option("--key", o->key, "the signer's Ed25519 private key (PEM)")->required();
+  append->add_flag("--offline", o->offline, "sign and queue locally; send later with `ledger sync`");
+  append->add_option("--queue", o->queue, "offline queue file (default ~/.ledger/queue.jsonl)")
+      ->envname("LEDGER_QUEUE");
+  append->add_option("--batch", o->batch, "events per request")->capture_default_str()->check(CLI::PositiveNumber);
+
+  auto queue = std::make_shared<std::string>();
+  CLI::App* sync = app.add_subcommand("sync", "Send the offline queue, exactly once; prints each event's seq");
+  sync->add_option("--queue", *queue, "offline queue file (default ~/.ledger/queue.jsonl)")->envname("LEDGER_QUEUE");
+  return {{append, [o, &g] { return RunAppend(g, *o); }}, {sync, [queue, &g] { return RunSync(g, *queue); }}};
+}
+
+}  // namespace ledger::cli

@@ -1,0 +1,130 @@
+// ledger: the command-line client of the assistance ledger. See cli.h.
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli.h"
+
+namespace ledger::cli {
+
+int Fail(const Status& status) {
+  fmt::print(stderr, "ledger: {}{}\n", status.reason().empty() ? "" : status.reason() + ": ", status.message());
+  return kExitFailure;
+}
+
+int UsageError(const std::string& message) {
+  fmt::print(stderr, "ledger: {}\n", message);
+  return kExitUsage;
+}
+
+nlohmann::json ErrorJson(const Status& s) {
+  return {{"code", StatusCodeName(s.code())}, {"reason", s.reason()}, {"message", s.message()}};
+}
+
+nlohmann::json PathJson(const std::vector<Hash>& path) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const Hash& h : path) j.push_back(ToHex(h));
+  return j;
+}
+
+StatusOr<std::string> ReadInput(const std::string& path) {
+  std::stringstream buf;
+  if (path == "-") {
+    buf << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path);
+    if (!in) return NotFoundError(fmt::format("cannot read {}", path), "NO_FILE");
+    buf << in.rdbuf();
+  }
+  return buf.str();
+}
+
+std::string DefaultPath(const std::string& name) {
+  const char* home = std::getenv("HOME");
+  return fmt::format("{}/.ledger/{}", home && *home ? home : ".", name);
+}
+
+StatusOr<std::unique_ptr<net::Client>> Connect(const Globals& g, const std::string& default_role,
+                                               const std::string& default_name) {
+  if (g.server.empty()) return InvalidArgumentError("--server HOST:PORT is required (or LEDGER_SERVER)", "USAGE");
+  net::ClientOptions o;
+  o.server = g.server;
+  o.dev_insecure = g.dev_insecure;
+  o.dev_role = g.role.empty() ? default_role : g.role;
+  o.dev_name = g.name.empty() ? default_name : g.name;
+  if (o.dev_insecure && o.dev_name.empty()) o.dev_name = "cli";
+  o.tls = {g.cert, g.key, g.ca};
+  o.server_name = g.server_name;
+  o.server_vkey = g.vkey;
+  if (!g.vkey.empty() && g.vkey[0] == '@') {
+    ASSIGN_OR_RETURN(std::string text, ReadInput(g.vkey.substr(1)));
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+    o.server_vkey = text;
+  }
+  std::string state = g.state;
+  if (state.empty()) {
+    std::string safe = g.server;
+    for (char& c : safe) {
+      if (c == ':' || c == '/' || c == '[' || c == ']') c = '-';
+    }
+    state = DefaultPath("state-" + safe + ".json");
+  }
+  o.state_file = state;
+  o.trust_on_first_use = g.trust_on_first_use;
+  o.timeout = std::chrono::milliseconds(g.timeout_ms);
+  return net::Client::Connect(o);
+}
+
+namespace {
+
+int Main(int argc, char** argv) {
+  CLI::App app{
+      "ledger: the assistance ledger client. Appends signed events, queries households and events, and\n"
+      "verifies everything the server says against its pinned checkpoint key (inclusion proofs, consistency\n"
+      "with the last checkpoint seen, kept in a state file).\n"
+      "Exit codes: 0 ok, 1 failure or a claim that does not verify, 2 usage."};
+  app.name("ledger");
+  app.require_subcommand(1);
+  Globals g;
+  app.add_option("--server", g.server, "HOST:PORT of ledgerd")->envname("LEDGER_SERVER");
+  app.add_flag("--dev-insecure", g.dev_insecure, "plain TCP to a ledgerd started with --dev-insecure");
+  app.add_option("--role", g.role, "dev mode: agency, inspector, mirror or operator")->envname("LEDGER_ROLE");
+  app.add_option("--name", g.name, "dev mode: agency code or user name")->envname("LEDGER_NAME");
+  app.add_option("--cert", g.cert, "client certificate (PEM)")->envname("LEDGER_CERT");
+  app.add_option("--cert-key", g.key, "private key of --cert (PEM)")->envname("LEDGER_CERT_KEY");
+  app.add_option("--ca", g.ca, "CA of the server certificate (PEM)")->envname("LEDGER_CA");
+  app.add_option("--server-name", g.server_name, "name in the server certificate (default: the host)");
+  app.add_option("--vkey", g.vkey, "pinned server verifier key, or @FILE")->envname("LEDGER_VKEY");
+  app.add_option("--state", g.state, "state file (default ~/.ledger/state-HOST-PORT.json)")->envname("LEDGER_STATE");
+  app.add_flag("--trust-on-first-use", g.trust_on_first_use, "pin the key the server presents if none is pinned");
+  app.add_flag("--json", g.json, "machine-readable output");
+  app.add_option("--timeout-ms", g.timeout_ms, "per-reply timeout")->capture_default_str();
+
+  std::vector<Subcommand> commands;
+  for (auto add : {AddAppendCommands, AddQueryCommands, AddVerifyClaimCommand}) {
+    for (Subcommand& s : add(app, g)) commands.push_back(std::move(s));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+  for (Subcommand& s : commands) {
+    if (s.app->parsed()) return s.run();
+  }
+  return UsageError("no command given; see --help");
+}
+
+}  // namespace
+}  // namespace ledger::cli
+
+int main(int argc, char** argv) {
+  try {
+    return ledger::cli::Main(argc, argv);
+  } catch (const std::exception& e) {
+    return ledger::cli::Fail(ledger::InternalError(e.what()));
+  }
+}
