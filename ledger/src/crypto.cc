@@ -33,6 +33,17 @@ int NoPassphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*u*/) { ret
 
 const bool kSodiumReady = [] { return sodium_init() >= 0; }();
 
+// SHA-256 fetched from the provider once. With the implicit EVP_sha256(),
+// OpenSSL 3 repeats the provider lookup (a lock and name compares) on every
+// EVP_DigestInit_ex, which about halves the rate of hashing 300-byte leaves.
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = [] {
+    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched ? fetched : EVP_sha256();
+  }();
+  return md;
+}
+
 StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return NotFoundError("cannot read " + path);
@@ -52,7 +63,7 @@ std::string BioToString(BIO* bio) {
 Hash Sha256(std::span<const uint8_t> data) {
   Hash h;
   unsigned int n = 0;
-  EVP_Digest(data.data(), data.size(), h.data(), &n, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), h.data(), &n, Sha256Md(), nullptr);
   return h;
 }
 
@@ -61,7 +72,7 @@ struct Sha256Hasher::Impl {
 };
 
 Sha256Hasher::Sha256Hasher() : impl_(std::make_unique<Impl>()) {
-  EVP_DigestInit_ex(impl_->ctx.get(), EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(impl_->ctx.get(), Sha256Md(), nullptr);
 }
 Sha256Hasher::~Sha256Hasher() = default;
 
@@ -73,7 +84,7 @@ Hash Sha256Hasher::Finish() {
   Hash h;
   unsigned int n = 0;
   EVP_DigestFinal_ex(impl_->ctx.get(), h.data(), &n);
-  EVP_DigestInit_ex(impl_->ctx.get(), EVP_sha256(), nullptr);
+  EVP_DigestInit_ex(impl_->ctx.get(), Sha256Md(), nullptr);
   return h;
 }
 
