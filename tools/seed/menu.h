@@ -1,0 +1,48 @@
+// Reference tables of the synthetic programme: the lead agency of each
+// dimension at province level (DOMAIN.md "The five dimensions and their
+// lead agencies") and the poverty-solution menu (เมนูแก้จน) with realistic
+// values in satang.
+//
+//   const LeadAgency& a = LeadAgencyOf(Dimension::kHealth);    // PHO
+//   std::string code = AgencyCode(a, "33");                     // "PHO-33"
+//   for (const MenuItem& m : MenuOf(Dimension::kLiving)) ...
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "ledger/domain_types.h"
+
+namespace ledger::seed {
+
+struct LeadAgency {
+  Dimension dimension;
+  const char* prefix;      // agency code prefix: "<prefix>-<province>"
+  const char* name_th;     // followed by the province's Thai name
+  const char* name_en;     // preceded by the province's English name
+};
+
+struct MenuItem {
+  const char* code;
+  Dimension dimension;
+  uint8_t indicator;       // BMN indicator it addresses, 0 if none in particular
+  const char* description;
+  const char* unit;
+  int64_t min_satang;      // value range of one delivery
+  int64_t max_satang;
+};
+
+const LeadAgency& LeadAgencyOf(Dimension d);
+std::string AgencyCode(const LeadAgency& a, const std::string& province);
+std::span<const MenuItem> MenuOf(Dimension d);
+// The MPI indicators (DOMAIN.md) a seeded household may fail, with weights
+// (income and living conditions fail most often).
+struct IndicatorWeight {
+  uint8_t indicator;
+  Dimension dimension;
+  int weight;
+};
+std::span<const IndicatorWeight> IndicatorWeights();
+
+}  // namespace ledger::seed
