@@ -78,7 +78,7 @@ class NetFixture {
   // Client options for a certificate made by MakePki ("pho-33", "inspector", ...).
   net::ClientOptions ClientFor(const std::string& cert_name) const {
     net::ClientOptions o;
-    o.server = server->endpoint();
+    o.server = server ? server->endpoint() : "";  // set by the caller when no in-process server
     o.tls = {Cert(cert_name), Key(cert_name), Cert("ca")};
     o.server_vkey = vkey;
     o.timeout = std::chrono::milliseconds(20000);

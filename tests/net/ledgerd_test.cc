@@ -1,0 +1,388 @@
+// The ledgerd and ledger binaries end to end: the "listening on" contract,
+// graceful SIGTERM, kill -9 during appends from several clients (every
+// acknowledged event present exactly once after a restart, retries make no
+// duplicates), the CLI's JSON contracts, verify-claim, and the offline
+// queue (append --offline, then sync, exactly once).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "ledger/event.h"
+#include "ledger/merkle.h"
+#include "ledger/net/offline_queue.h"
+#include "ledger/note.h"
+#include "net_fixture.h"
+#include "support/run_command.h"
+
+extern char** environ;
+
+namespace ledger {
+namespace {
+
+using testing::CommandResult;
+using testing::NetFixture;
+using testing::RunCommand;
+
+const std::string kLedgerd = LEDGER_BINARY_DIR "/server/ledgerd";
+const std::string kLedger = LEDGER_BINARY_DIR "/client/ledger";
+
+// A ledgerd child process.
+class Ledgerd {
+ public:
+  ~Ledgerd() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      Wait();
+    }
+    if (out_ >= 0) ::close(out_);
+  }
+
+  // Starts it and waits for its "listening on HOST:PORT" line.
+  void Start(const std::vector<std::string>& args, const std::string& log_path) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    posix_spawn_file_actions_addopen(&actions, 2, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    std::vector<std::string> all = {kLedgerd};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ASSERT_EQ(posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[1]);
+    if (out_ >= 0) ::close(out_);
+    out_ = fds[0];
+    std::string line;
+    while (line.find('\n') == std::string::npos) {
+      pollfd p{out_, POLLIN, 0};
+      ASSERT_GT(::poll(&p, 1, 20000), 0) << "ledgerd did not start; log: " << testing::ReadWholeFile(log_path);
+      char c[256];
+      ssize_t n = ::read(out_, c, sizeof c);
+      ASSERT_GT(n, 0) << "ledgerd exited; log: " << testing::ReadWholeFile(log_path);
+      line.append(c, static_cast<size_t>(n));
+    }
+    line.resize(line.find('\n'));
+    ASSERT_EQ(line.rfind("listening on 127.0.0.1:", 0), 0u) << line;
+    endpoint_ = line.substr(std::string("listening on ").size());
+    port_ = static_cast<uint16_t>(std::stoi(endpoint_.substr(endpoint_.find(':') + 1)));
+  }
+
+  void Signal(int sig) { ::kill(pid_, sig); }
+  // Exit code, or -signal.
+  int Wait() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+  uint16_t port() const { return port_; }
+  const std::string& endpoint() const { return endpoint_; }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  uint16_t port_ = 0;
+  std::string endpoint_;
+};
+
+// A fixture whose store is closed and handed to a ledgerd process.
+class LedgerdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store = f.dir.Sub("store");
+    std::filesystem::create_directories(store + "/keys");
+    ASSERT_TRUE(f.world.server.SavePemFile(store + "/keys/server.pem").ok());
+    ASSERT_TRUE(f.world.officer.SavePemFile(f.dir.Sub("officer.pem")).ok());
+    base_size = f.ledger->Size();
+    f.ledger.reset();  // ledgerd takes the store
+    log = f.dir.Sub("ledgerd.log");
+  }
+  std::vector<std::string> TlsArgs(const std::string& listen) {
+    return {"--data", store, "--listen", listen, "--cert", f.Cert("server"), "--key", f.Key("server"),
+            "--ca", f.Cert("ca"), "--drain-timeout-ms", "3000"};
+  }
+  std::vector<std::string> InsecureArgs() { return {"--data", store, "--listen", "127.0.0.1:0", "--dev-insecure"}; }
+  // `ledger` with the dev-insecure connection flags, then `args`.
+  CommandResult Cli(const Ledgerd& d, std::vector<std::string> args) {
+    std::vector<std::string> all = {kLedger, "--server", d.endpoint(), "--dev-insecure", "--vkey", f.vkey,
+                                    "--state", f.dir.Sub("cli-state.json")};
+    all.insert(all.end(), args.begin(), args.end());
+    return RunCommand(all);
+  }
+  std::unique_ptr<Ledger> Reopen() {
+    auto l = Ledger::OpenReadOnly(store);
+    EXPECT_TRUE(l.ok()) << l.status().ToString();
+    return l.ok() ? std::move(*l) : nullptr;
+  }
+
+  NetFixture f;
+  std::string store, log;
+  uint64_t base_size = 0;
+};
+
+std::string TargetJson(const std::string& house) {
+  nlohmann::json j = {{"kind", "HouseholdTargeted"}, {"household", house},      {"agency", "PHO-33"},
+                      {"officer", "off-1"},          {"occurred_at", "2022-03-15"}, {"house_code", house},
+                      {"province", "33"},            {"district", "3301"},      {"subdistrict", "330101"},
+                      {"survey_year", 2565},         {"source", "tpmap"},       {"failing_indicators", {4, 22}},
+                      {"members", 4}};
+  return j.dump();
+}
+
+std::string AssistanceJson(const std::string& house, const std::string& item, const std::string& date) {
+  nlohmann::json j = {{"kind", "AssistanceGiven"}, {"household", house}, {"agency", "PHO-33"},
+                      {"officer", "off-1"},        {"occurred_at", date}, {"dimension", "health"},
+                      {"indicator", 0},            {"menu_item", item},   {"description", "glasses"},
+                      {"quantity", 1},             {"unit", "set"},       {"value_satang", 150000}};
+  return j.dump();
+}
+
+TEST_F(LedgerdTest, ListensAndStopsCleanlyOnSigterm) {
+  Ledgerd d;
+  d.Start(TlsArgs("127.0.0.1:0"), log);
+  EXPECT_GT(d.port(), 0);
+  auto c = net::Client::Connect([&] {
+    net::ClientOptions o = f.ClientFor("pho-33");
+    o.server = d.endpoint();
+    return o;
+  }());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE((*c)->Append({f.world.Visit(1)})[0].ok());
+  d.Signal(SIGTERM);
+  EXPECT_EQ(d.Wait(), 0) << testing::ReadWholeFile(log);
+  EXPECT_EQ(Reopen()->Size(), base_size + 1);
+}
+
+TEST_F(LedgerdTest, InsecureModeRefusesNonLoopback) {
+  CommandResult r = RunCommand({kLedgerd, "--data", store, "--listen", "0.0.0.0:0", "--dev-insecure"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("loopback"), std::string::npos) << r.err;
+}
+
+TEST_F(LedgerdTest, KillNineDuringAppendsLosesNothingAcknowledgedAndRetriesMakeNoDuplicates) {
+  Ledgerd d;
+  d.Start(TlsArgs("127.0.0.1:0"), log);
+  const std::string endpoint = d.endpoint();
+  constexpr int kClients = 4, kBatches = 40, kPerBatch = 25;
+  std::vector<std::vector<std::vector<std::string>>> work(kClients);
+  int house = 10000;
+  for (auto& w : work) {
+    w.resize(kBatches);
+    for (auto& b : w) {
+      for (int i = 0; i < kPerBatch; ++i) b.push_back(f.world.Target(house++));
+    }
+  }
+  std::vector<std::vector<std::vector<AppendOutcome>>> results(kClients);
+  std::atomic<int> batches_done{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      net::ClientOptions o = f.ClientFor("pho-33");
+      o.server = endpoint;
+      o.max_attempts = 40;  // rides out the restart
+      o.connect_timeout = std::chrono::milliseconds(2000);
+      auto c = net::Client::Connect(o);
+      ASSERT_TRUE(c.ok()) << c.status().ToString();
+      for (auto& batch : work[i]) {
+        results[i].push_back((*c)->Append(batch));
+        ++batches_done;
+      }
+    });
+  }
+  while (batches_done < kClients * kBatches / 4) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  d.Signal(SIGKILL);
+  EXPECT_EQ(d.Wait(), -SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  Ledgerd again;
+  again.Start(TlsArgs(endpoint), log);
+  for (auto& t : clients) t.join();
+  again.Signal(SIGTERM);
+  EXPECT_EQ(again.Wait(), 0);
+
+  auto l = Reopen();
+  ASSERT_TRUE(l);
+  std::set<uint64_t> acknowledged;
+  size_t total = 0, duplicates = 0;
+  for (auto& per_client : results) {
+    for (auto& batch : per_client) {
+      for (auto& o : batch) {
+        ++total;
+        ASSERT_TRUE(o.ok()) << o.status().ToString();  // retried until stored
+        duplicates += o->duplicate;
+        EXPECT_TRUE(acknowledged.insert(o->seq).second) << "seq " << o->seq << " acknowledged twice";
+        EXPECT_EQ(*l->LeafHash(o->seq), o->leaf_hash);
+      }
+    }
+  }
+  EXPECT_EQ(total, static_cast<size_t>(kClients * kBatches * kPerBatch));
+  // Events stored before the kill but acknowledged only to a retry.
+  RecordProperty("acknowledged_on_retry", static_cast<int>(duplicates));
+  std::cout << "acknowledged on retry (stored before the kill, reply lost): " << duplicates << "\n";
+  // Exactly once: every event in the log after the bootstrap is one of ours, once.
+  EXPECT_EQ(l->Size(), base_size + total);
+  std::set<std::string> keys;
+  for (uint64_t seq = 0; seq < l->Size(); ++seq) {
+    auto e = DecodeEvent(*l->LeafBytes(seq));
+    ASSERT_TRUE(e.ok());
+    EXPECT_TRUE(keys.insert(e->idempotency_key).second) << "idempotency key repeated at seq " << seq;
+  }
+}
+
+TEST_F(LedgerdTest, CliAppendQueryProveVerify) {
+  Ledgerd d;
+  d.Start(InsecureArgs(), log);
+  const std::string house = "33010000042";
+  {
+    std::ofstream(f.dir.Sub("events.jsonl")) << TargetJson(house) << "\n"
+                                             << AssistanceJson(house, "H-07", "2022-03-16") << "\n";
+  }
+  CommandResult r = Cli(d, {"--json", "append", f.dir.Sub("events.jsonl"), "--key", f.dir.Sub("officer.pem")});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << testing::ReadWholeFile(log);
+  std::vector<nlohmann::json> appended;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) appended.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(appended.size(), 2u);
+  const uint64_t seq = appended[1]["seq"];
+  EXPECT_EQ(seq, base_size + 1);
+
+  // prove --json: the contract's fields, and the proof verifies.
+  r = Cli(d, {"--json", "prove", std::to_string(seq)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto proof = nlohmann::json::parse(r.out);
+  for (const char* k : {"seq", "tree_size", "leaf_hash", "path", "checkpoint"}) EXPECT_TRUE(proof.contains(k)) << k;
+  EXPECT_EQ(proof["leaf_hash"], appended[1]["leaf_hash"]);
+  auto v = NoteVerifier::Parse(f.vkey);
+  auto opened = OpenNote(proof["checkpoint"].get<std::string>(), {*v});
+  ASSERT_TRUE(opened.ok());
+  auto cp = ParseCheckpoint(opened->text);
+  std::vector<Hash> path;
+  for (auto& h : proof["path"]) path.push_back(*HashFromHex(h.get<std::string>()));
+  EXPECT_TRUE(merkle::VerifyInclusion(seq, proof["tree_size"], *HashFromHex(proof["leaf_hash"].get<std::string>()),
+                                      path, cp->root)
+                  .ok());
+
+  // consistency --json.
+  r = Cli(d, {"--json", "consistency", std::to_string(base_size), std::to_string(base_size + 2)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto cons = nlohmann::json::parse(r.out);
+  EXPECT_EQ(cons["old_size"], base_size);
+  EXPECT_EQ(cons["new_size"], base_size + 2);
+  EXPECT_TRUE(cons["path"].is_array());
+
+  // checkpoint: the note, verbatim.
+  r = Cli(d, {"checkpoint"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "ledger.test/sisaket");
+  EXPECT_TRUE(OpenNote(r.out, {*v}).ok()) << r.out;
+
+  // history and event.
+  r = Cli(d, {"--json", "history", house});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out).size(), 2u);
+  r = Cli(d, {"--json", "event", appended[1]["leaf_hash"]});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["menu_item"], "H-07");
+
+  // verify-claim: by seq, by claim, and a claim with the wrong date.
+  const std::string root_hex = ToHex(f.world.root.PublicKeyBytes());
+  r = Cli(d, {"--json", "verify-claim", std::to_string(seq), "--root-key", root_hex});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["verdict"], "verified");
+  r = Cli(d, {"verify-claim", "--household", house, "--agency", "PHO-33", "--item", "H-07", "--date", "2022-03-16",
+              "--root-key", root_hex});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out.rfind("VERIFIED", 0), 0u) << r.out;
+  r = Cli(d, {"--json", "verify-claim", "--household", house, "--agency", "PHO-33", "--item", "H-07", "--date",
+              "2022-03-17"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  auto mismatch = nlohmann::json::parse(r.out);
+  EXPECT_EQ(mismatch["verdict"], "mismatch");
+  EXPECT_EQ(mismatch["field"], "date");
+  r = Cli(d, {"--json", "verify-claim", "--household", "33010000043", "--agency", "PHO-33"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["verdict"], "not_found");
+
+  // household status and report come from the server's projection.
+  r = Cli(d, {"--json", "household", house});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto status = nlohmann::json::parse(r.out);
+  EXPECT_EQ(status["status"]["targeted"], true);
+  EXPECT_EQ(status["status"]["help_total"]["satang"], 150000);
+  r = Cli(d, {"--json", "report", "--by", "province"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto report = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(report.is_array());
+  ASSERT_FALSE(report.empty());
+  EXPECT_EQ(report[0]["code"], "33");
+  EXPECT_GE(report[0]["helped"].get<int>(), 1);
+
+  // Usage errors exit 2.
+  EXPECT_EQ(Cli(d, {"prove"}).exit_code, 2);
+}
+
+TEST_F(LedgerdTest, OfflineQueueThenSyncExactlyOnce) {
+  const std::string queue = f.dir.Sub("field/queue.jsonl");
+  {
+    std::ofstream(f.dir.Sub("visit.jsonl")) << TargetJson("33010000077") << "\n"
+                                            << AssistanceJson("33010000077", "I-01", "2022-04-01") << "\n";
+  }
+  // No server yet: sign and queue.
+  CommandResult r = RunCommand({kLedger, "append", f.dir.Sub("visit.jsonl"), "--key", f.dir.Sub("officer.pem"),
+                                "--offline", "--queue", queue});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto pending = net::OfflineQueue(queue).Pending();
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 2u);
+  const std::string saved_queue = testing::ReadWholeFile(queue);
+
+  Ledgerd d;
+  d.Start(InsecureArgs(), log);
+  r = Cli(d, {"--json", "sync", "--queue", queue});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::vector<nlohmann::json> first;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) first.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0]["seq"], base_size);
+  EXPECT_EQ(first[1]["seq"], base_size + 1);
+  EXPECT_FALSE(first[0]["duplicate"].get<bool>());
+
+  // The queue is empty now; syncing again sends nothing.
+  r = Cli(d, {"sync", "--queue", queue});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("nothing queued"), std::string::npos) << r.out;
+
+  // A sync interrupted before the queue was rewritten (the old queue file
+  // is back): the server returns the original seqs and stores nothing.
+  std::ofstream(queue, std::ios::trunc) << saved_queue;
+  r = Cli(d, {"--json", "sync", "--queue", queue});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream again(r.out);
+  std::string line;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(std::getline(again, line));
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["seq"], first[i]["seq"]);
+    EXPECT_TRUE(j["duplicate"].get<bool>());
+  }
+  d.Signal(SIGTERM);
+  EXPECT_EQ(d.Wait(), 0);
+  EXPECT_EQ(Reopen()->Size(), base_size + 2);
+}
+
+}  // namespace
+}  // namespace ledger
