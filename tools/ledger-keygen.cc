@@ -31,6 +31,7 @@
 #include "ledger/crypto.h"
 #include "ledger/note.h"
 #include "ledger/status.h"
+#include "keygen_certs.h"
 
 namespace ledger {
 namespace {
@@ -164,6 +165,10 @@ int Main(int argc, char** argv) {
       "  ledger-keygen --print-vkey --key PATH.pem --name NAME\n"
       "      prints the verifier key of an existing private or public key PEM.\n"
       "\n"
+      "\n"
+      "TLS material for ledgerd and its clients (subcommands; see <subcommand> --help):\n"
+      "  ca, server-cert, client-cert, dev-pki\n"
+      "\n"
       "Exit codes: 0 ok, 1 failure (file exists, unreadable key), 2 usage."};
   app.name("ledger-keygen");
   Options o;
@@ -177,12 +182,14 @@ int Main(int argc, char** argv) {
   app.add_flag("--json", o.json, "Print the result as one JSON object");
   print->excludes(out)->excludes(force)->needs(key);
   key->needs(print);
+  tls::CertCommands certs(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
+  if (auto rc = certs.Run()) return *rc;
   if (o.print_vkey) {
     if (o.name.empty()) return Fail("--print-vkey needs --name", kExitUsage);
     return PrintVkey(o);
