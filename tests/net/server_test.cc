@@ -375,6 +375,64 @@ TEST_F(BadInputTest, OneBadEventDoesNotSpoilItsBatch) {
   EXPECT_EQ(f.ledger->Size(), size + 2);
 }
 
+TEST(DevInsecureTest, HelloSetsTheIdentityAndTruncatedFramesAreNamed) {
+  NetFixture f;
+  net::ServerOptions o = f.DefaultServerOptions();
+  o.dev_insecure = true;
+  f.StartServer(o);
+  net::TransportOptions t;
+  t.port = f.server->port();
+  t.dev_insecure = true;
+  // Nothing but hello before hello.
+  auto raw = net::Transport::Connect(t);
+  ASSERT_TRUE(raw.ok());
+  ASSERT_TRUE((*raw)->Write(RequestFrame([](auto r) { r.initCheckpoint(); }, 5)).ok());
+  Reply r = ReadReply(**raw);
+  EXPECT_EQ(r.id, 5u);
+  EXPECT_EQ(r.status.reason(), "HELLO_REQUIRED");
+  ASSERT_TRUE((*raw)->Write(RequestFrame([](auto r) {
+                               auto h = r.initHello();
+                               h.setVersion(protocol::PROTOCOL_VERSION);
+                               h.setRole(protocol::Role::INSPECTOR);
+                               h.setAgency("insp-9");
+                             }, 6))
+                  .ok());
+  EXPECT_TRUE(ReadReply(**raw).status.ok());
+  ASSERT_TRUE((*raw)->Write(RequestFrame([](auto r) { r.initCheckpoint(); }, 7)).ok());
+  EXPECT_TRUE(ReadReply(**raw).status.ok());
+  // Half a frame, then the end of the stream: the reply names it.
+  std::string frame = RequestFrame([](auto r) { r.initCheckpoint(); }, 8);
+  ASSERT_TRUE((*raw)->Write(frame.substr(0, frame.size() - 3)).ok());
+  ASSERT_TRUE((*raw)->ShutdownSend().ok());
+  ExpectErrorThenClose(**raw, "TRUNCATED_FRAME");
+
+  // The client library's dev mode.
+  net::ClientOptions co = f.ClientFor("pho-33");
+  co.dev_insecure = true;
+  co.dev_role = "agency";
+  co.dev_name = "PHO-33";
+  auto c = Client::Connect(co);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ((*c)->server().name, "PHO-33");
+  EXPECT_TRUE((*c)->Append({f.world.Visit(1)})[0].ok());
+}
+
+TEST(ServerTest, HelloCannotClaimAnotherIdentityOverTls) {
+  NetFixture f;
+  f.StartServer();
+  auto t = Raw(f, "inspector");
+  ASSERT_TRUE(t->Write(RequestFrame([](auto r) {
+                   auto h = r.initHello();
+                   h.setVersion(protocol::PROTOCOL_VERSION);
+                   h.setRole(protocol::Role::AGENCY);
+                   h.setAgency("PHO-33");
+                 }))
+                  .ok());
+  EXPECT_EQ(ReadReply(*t).status.reason(), "IDENTITY_MISMATCH");
+  ASSERT_TRUE(t->Write(RequestFrame([](auto r) { r.initAppend().initEvents(0); }, 2)).ok());
+  EXPECT_EQ(ReadReply(*t).status.reason(), "WRONG_ROLE");  // still the certificate's inspector
+}
+
 // ---------------------------------------------------------------- a lying server
 
 class LyingServerTest : public ::testing::Test {
