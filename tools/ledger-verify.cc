@@ -4,6 +4,7 @@
 //   ledger-verify /var/lib/ledger --json          {"ok", "events", "first_bad_seq",
 //                                                  "problems", "checkpoint", "vkey", ...}
 //   ledger-verify DIR --no-signatures --threads 2 all but the Ed25519 checks
+//   ledger-verify DIR --no-projections            skip the projections rebuild
 //
 // Exit codes: 0 clean; 1 tampered or corrupt (including a store that cannot
 // be opened because it is damaged); 2 usage (bad flags, DIR not a store).
@@ -55,10 +56,10 @@ nlohmann::json ReportJson(const VerifyReport& r, bool signatures) {
   };
 }
 
-void PrintText(const VerifyReport& r, bool signatures) {
+void PrintText(const VerifyReport& r, bool signatures, bool projections) {
   if (r.ok) {
-    fmt::print("OK: {} events verified: chain, trust chain{}, Merkle tiles, checkpoints, indexes\n", r.events,
-               signatures ? ", signatures" : " (signatures not checked)");
+    fmt::print("OK: {} events verified: chain, trust chain{}, Merkle tiles, checkpoints, indexes{}\n", r.events,
+               signatures ? ", signatures" : " (signatures not checked)", projections ? ", projections" : "");
   } else {
     fmt::print("TAMPERED: {} problem{} in {} events{}\n", r.problems_total, r.problems_total == 1 ? "" : "s",
                r.events, r.first_bad_seq ? fmt::format(", first bad seq {}", *r.first_bad_seq) : "");
@@ -84,11 +85,13 @@ int Main(int argc, char** argv) {
   std::string dir;
   bool json = false;
   bool no_signatures = false;
+  bool no_projections = false;
   int threads = 2;
   app.add_option("DIR", dir, "the ledger's data directory")->required();
   app.add_flag("--json", json, "print the report as JSON (DESIGN.md §8)");
   app.add_flag("--no-signatures", no_signatures,
                "skip Ed25519 checks of events and older checkpoints (the newest reported one is still checked)");
+  app.add_flag("--no-projections", no_projections, "skip rebuilding the projections and comparing them");
   app.add_option("--threads", threads, "threads to use, counting the main one")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
@@ -100,6 +103,7 @@ int Main(int argc, char** argv) {
 
   VerifyOptions options;
   options.check_signatures = !no_signatures;
+  options.check_projections = !no_projections;
   options.threads = threads;
   std::unique_ptr<tools::ProgressBar> bar;
   options.progress = [&](const VerifyProgress& p) {
@@ -134,7 +138,7 @@ int Main(int argc, char** argv) {
   if (json) {
     std::cout << ReportJson(*report, !no_signatures).dump(2) << "\n";
   } else {
-    PrintText(*report, !no_signatures);
+    PrintText(*report, !no_signatures, !no_projections);
   }
   return report->ok ? kExitOk : kExitTampered;
 }

@@ -36,6 +36,7 @@
 #include "ledger_impl.h"
 #include "task_pool.h"
 #include "verify_indexes.h"
+#include "verify_projections.h"
 #include "verify_problems.h"
 
 namespace ledger {
@@ -268,15 +269,64 @@ std::optional<std::string_view> NoteText(std::string_view note) {
 }
 
 
+// Runs `fold` over chunks one at a time, in the order they are pushed, as
+// pool tasks (one chunk per task, so that a helping caller is never held
+// long). Thread-safe.
+class SerialChain {
+ public:
+  SerialChain(TaskPool* pool, std::function<void(const Chunk&)> fold) : pool_(pool), fold_(std::move(fold)) {}
+
+  void Push(std::shared_ptr<Chunk> chunk) {
+    ++pending_;
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(chunk));
+    if (!running_) {
+      running_ = true;
+      pool_->Submit(TaskPool::kSecond, [this] { RunOne(); });
+    }
+  }
+  // Chunks pushed and not yet folded.
+  int pending() const { return pending_.load(); }
+
+ private:
+  void RunOne() {
+    std::shared_ptr<Chunk> chunk;
+    {
+      std::lock_guard lock(mu_);
+      chunk = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    fold_(*chunk);
+    chunk.reset();
+    {
+      std::lock_guard lock(mu_);
+      if (queue_.empty()) {
+        running_ = false;
+      } else {
+        pool_->Submit(TaskPool::kSecond, [this] { RunOne(); });
+      }
+    }
+    --pending_;
+  }
+
+  TaskPool* pool_;
+  std::function<void(const Chunk&)> fold_;
+  std::mutex mu_;
+  std::deque<std::shared_ptr<Chunk>> queue_;
+  bool running_ = false;
+  std::atomic<int> pending_{0};
+};
+
 class Verifier {
  public:
-  Verifier(Ledger::Impl& impl, const VerifyOptions& options)
-      : impl_(impl),
-        store_(*impl.store),
+  Verifier(const Ledger& ledger, const VerifyOptions& options)
+      : ledger_(ledger),
+        impl_(*ledger.impl()),
+        store_(*impl_.store),
         options_(options),
         sink_(options.max_problems),
-        verifier_(impl.info.key_name, impl.info.server_public_key),
-        registry_(impl.info.root_public_key) {
+        verifier_(impl_.info.key_name, impl_.info.server_public_key),
+        registry_(impl_.info.root_public_key) {
     if (sodium_init() >= 0) randombytes_buf(household_key_.data(), household_key_.size());
   }
 
@@ -322,6 +372,7 @@ class Verifier {
   std::string ChooseCheckpoint();
 
   ChunkPool chunks_;  // first: outlives every chunk held below
+  const Ledger& ledger_;
   Ledger::Impl& impl_;
   const Store& store_;
   VerifyOptions options_;
@@ -329,6 +380,7 @@ class Verifier {
   NoteVerifier verifier_;
   std::array<uint8_t, crypto_shorthash_siphashx24_KEYBYTES> household_key_{};  // random per run
   std::unique_ptr<IndexAudit> indexes_;
+  std::unique_ptr<ProjectionAudit> projections_;  // null without check_projections
 
   // In-order state (calling thread only).
   uint64_t next_seq_ = 0;
@@ -956,14 +1008,29 @@ Status Verifier::Run(VerifyReport* report) {
   l0_it_.reset(store_.db()->NewIterator(ro, store_.cf(kCfMerkle)));
   l0_it_->SeekToFirst();
 
+  // Projections == rebuild: a fold over the events in seq order.
+  std::optional<SerialChain> fold;
+  if (options_.check_projections) {
+    projections_ = std::make_unique<ProjectionAudit>(ledger_, &sink_);
+    fold.emplace(&pool, [this](const Chunk& chunk) {
+      for (const EventItem& item : chunk.items) {
+        projections_->Add(item.key,
+                          std::string_view(reinterpret_cast<const char*>(chunk.Words(item)), item.byte_size),
+                          item.computed);
+      }
+    });
+  }
+  auto behind = [&] { return signature_tasks.load() + (fold ? fold->pending() : 0); };
+
   std::deque<std::shared_ptr<Chunk>> window;
   const size_t window_size = static_cast<size_t>(threads) + 1;
-  const int max_signature_tasks = 2 * threads + 2;
+  const int max_behind = 2 * threads + 2;  // chunks waiting for signatures or the fold
   auto in_order = [&] {
     std::shared_ptr<Chunk> chunk = std::move(window.front());
     window.pop_front();
     pool.HelpUntil([&] { return chunk->decoded.load(std::memory_order_acquire); });
     InOrder(chunk);
+    if (fold) fold->Push(chunk);
     chunk->checkpoints = std::move(checkpoint_jobs_);
     checkpoint_jobs_.clear();
     if (!chunk->signatures.empty() || !chunk->checkpoints.empty()) {
@@ -980,7 +1047,7 @@ Status Verifier::Run(VerifyReport* report) {
     pool.Submit(TaskPool::kFirst, [this, chunk] { DecodeChunk(*chunk); });
     window.push_back(std::move(chunk));
     while (window.size() > window_size) in_order();
-    pool.HelpUntil([&] { return signature_tasks.load() <= max_signature_tasks; });
+    pool.HelpUntil([&] { return behind() <= max_behind; });
   }
   while (!window.empty()) in_order();
   if (!it->status().ok()) {
@@ -1021,9 +1088,10 @@ Status Verifier::Run(VerifyReport* report) {
       --signature_tasks;
     });
   }
-  pool.HelpUntil([&] { return signature_tasks.load() == 0 && scans_left.load() == 0; });
+  pool.HelpUntil([&] { return behind() == 0 && scans_left.load() == 0; });
   indexes_->Finish();
   CompareRegistry();
+  if (projections_) projections_->Finish(size, !sink_.first_bad_seq().has_value());
 
   report->events = size;
   report->checkpoint = ChooseCheckpoint();
@@ -1044,7 +1112,7 @@ Status Verifier::Run(VerifyReport* report) {
 StatusOr<VerifyReport> VerifyStore(const std::string& dir, const VerifyOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::OpenReadOnly(dir));
   VerifyReport report;
-  Verifier verifier(*ledger->impl(), options);
+  Verifier verifier(*ledger, options);
   RETURN_IF_ERROR(verifier.Run(&report));
   return report;
 }

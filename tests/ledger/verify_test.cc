@@ -17,6 +17,7 @@
 #include "ledger/event_codec.h"
 #include "ledger/merkle_tiles.h"
 #include "ledger/note.h"
+#include "ledger/projection.h"
 #include "ledger/verify.h"
 #include "support/run_command.h"
 #include "support/test_ledger.h"
@@ -137,11 +138,13 @@ class VerifyTest : public ::testing::Test {
  protected:
   // Built once: 300 events in 10 group commits (10 checkpoints besides the
   // empty tree's), 40 households, two officers; a full level-0 tile, a
-  // partial one and a level-1 tile.
+  // partial one and a level-1 tile; projection snapshots at 102, 201, 300.
   static void SetUpTestSuite() {
     golden_ = new TempDir();
     World w;
-    auto l = w.Create(Golden());
+    LedgerOptions options;
+    options.snapshot_every_events = 100;
+    auto l = w.Create(Golden(), options);
     ASSERT_TRUE(l.ok()) << l.status().ToString();
     AppendOk(**l, w.Bootstrap());
     for (int batch = 0; batch < 9; ++batch) {
@@ -561,6 +564,60 @@ TEST_F(VerifyTest, ChangedLatestCheckpointIsNotReported) {
   EXPECT_EQ(NamedBy(r).checkpoints, std::set<uint64_t>{kEvents}) << Describe(r);
   // The newest checkpoint that passes every check is the one before.
   EXPECT_NE(r.checkpoint.find("\n" + std::to_string(kEvents - 33) + "\n"), std::string::npos) << r.checkpoint;
+}
+
+// ------------------------------------------------------------ projections
+
+TEST_F(VerifyTest, StoredProjectionThatDiffersFromTheRebuildIsNamed) {
+  const std::string five = "p/h/" + World::HouseCode(5), six = "p/h/" + World::HouseCode(6);
+  {
+    RawStore raw(Dir());
+    raw.Put("projection", five, raw.Get("projection", six));
+  }
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  ASSERT_TRUE(HasKind(r, "projection")) << Describe(r);
+  Named n = NamedBy(r);
+  EXPECT_TRUE(n.seqs.empty() && n.tiles.empty() && n.checkpoints.empty()) << Describe(r);
+  bool names_house = false;
+  for (const auto& p : r.problems) names_house |= p.message.find(World::HouseCode(5)) != std::string::npos;
+  EXPECT_TRUE(names_house) << Describe(r);
+
+  VerifyOptions options;
+  options.check_projections = false;
+  EXPECT_TRUE(Verify(options).ok);
+}
+
+TEST_F(VerifyTest, SnapshotThatDiffersFromTheRebuildIsNamed) {
+  auto sizes = [&] {
+    auto l = Ledger::OpenReadOnly(Golden());
+    EXPECT_TRUE(l.ok());
+    return *SnapshotSizes(**l);
+  }();
+  ASSERT_GE(sizes.size(), 2u);
+  const uint64_t size = sizes[0];
+  {
+    // A household as of the second snapshot, stored as of the first.
+    RawStore raw(Dir());
+    std::set<std::string> keys;
+    for (const std::string& key : raw.Keys("snapshots")) keys.insert(key);
+    bool planted = false;
+    for (const std::string& key : keys) {
+      if (key[0] != 'h' || key.size() < 10 || key.substr(key.size() - 8) != BigEndian64(size)) continue;
+      std::string later = key.substr(0, key.size() - 8) + BigEndian64(sizes[1]);
+      if (!keys.count(later)) continue;
+      raw.Put("snapshots", key, raw.Get("snapshots", later));
+      planted = true;
+      break;
+    }
+    ASSERT_TRUE(planted);
+  }
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  ASSERT_TRUE(HasKind(r, "projection")) << Describe(r);
+  for (const auto& p : r.problems) {
+    EXPECT_NE(p.message.find(fmt::format("snapshot {}", size)), std::string::npos) << Describe(r);
+  }
 }
 
 // ------------------------------------------------------------ store errors

@@ -29,6 +29,10 @@
 //   * the idempotency and by_household/by_agency/by_officer entries are
 //     exactly those the events imply ("idempotency", "index"), and the
 //     persisted key registry equals the replayed one ("registry");
+//   * projections == rebuild: the household and area projections the
+//     writer keeps, and every snapshot, equal a fold of the events from
+//     seq 0 (projection.h); the households and areas that differ are named
+//     ("projection");
 //   * RocksDB's own block checksums ("store").
 //
 // Blame: when an event's bytes disagree with the hash that both the Merkle
@@ -39,8 +43,9 @@
 //
 // Threads: `threads` counts the calling thread. It reads RocksDB and runs
 // the in-order checks (chain, trust chain, tree); the others decode, hash
-// and check signatures of chunks of events, and scan the index column
-// families. The progress callback runs on the calling thread.
+// and check signatures of chunks of events, fold the projections, and scan
+// the index column families. The progress callback runs on the calling
+// thread.
 #pragma once
 
 #include <cstdint>
@@ -64,6 +69,9 @@ struct VerifyOptions {
   // false only the latest checkpoint's signature is verified (it anchors
   // the report); everything else is still checked.
   bool check_signatures = true;
+  // Rebuild the projections and compare (the costliest check after the
+  // signatures).
+  bool check_projections = true;
   // Threads to use, counting the caller; at least 1.
   int threads = 2;
   // At most this many problems are kept (the rest are only counted).
