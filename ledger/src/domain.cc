@@ -92,11 +92,11 @@ Status DomainState::Flush(const Store& store, rocksdb::WriteBatch* batch) {
   const uint64_t size = core_.applied();
   const bool snapshot_due = snapshot_every_ > 0 && size / snapshot_every_ > last_snapshot_ / snapshot_every_;
   std::unordered_map<std::string, std::string> written;   // kept for the snapshot only
-  for (const std::string& code : core_.changed_households()) {
-    std::string bytes = core_.StoredHousehold(core_.households().at(code));
-    batch->Put(store.cf(kCfProjection), projection::HouseholdKey(code), bytes);
-    if (snapshot_every_ > 0) since_snapshot_.insert(code);
-    if (snapshot_due) written.emplace(code, std::move(bytes));
+  for (const projection::Household* h : core_.changed_households()) {
+    std::string bytes = core_.StoredHousehold(*h);
+    batch->Put(store.cf(kCfProjection), projection::HouseholdKey(h->code), bytes);
+    if (snapshot_every_ > 0) since_snapshot_.insert(h->code);
+    if (snapshot_due) written.emplace(h->code, std::move(bytes));
   }
   for (uint32_t code : core_.changed_areas()) {
     if (core_.areas().count(code)) {
@@ -107,8 +107,7 @@ Status DomainState::Flush(const Store& store, rocksdb::WriteBatch* batch) {
   }
   batch->Put(store.cf(kCfProjection), std::string(projection::kAppliedKey),
              projection::EncodeApplied(size, core_.max_recorded_at()));
-  core_.changed_households().clear();
-  core_.changed_areas().clear();
+  core_.ClearChanges();
   if (snapshot_due) {
     Status s = WriteSnapshot(store, batch, written);
     if (!s.ok()) {
@@ -116,7 +115,7 @@ Status DomainState::Flush(const Store& store, rocksdb::WriteBatch* batch) {
       return s;
     }
   }
-  if (core_.households().size() > kMaxCachedHouseholds) core_.DropHouseholds();
+  if (core_.household_count() > kMaxCachedHouseholds) core_.DropHouseholds();
   return OkStatus();
 }
 
@@ -127,8 +126,8 @@ Status DomainState::WriteSnapshot(const Store& store, rocksdb::WriteBatch* batch
     std::string key = projection::SnapshotHouseholdKey(code, size);
     if (auto w = written.find(code); w != written.end()) {
       batch->Put(store.cf(kCfSnapshots), key, w->second);
-    } else if (auto h = core_.households().find(code); h != core_.households().end()) {
-      batch->Put(store.cf(kCfSnapshots), key, core_.StoredHousehold(h->second));
+    } else if (const projection::Household* h = core_.Loaded(code)) {
+      batch->Put(store.cf(kCfSnapshots), key, core_.StoredHousehold(*h));
     } else {
       // Changed earlier, flushed, and dropped from memory since: the
       // projection holds its current state.

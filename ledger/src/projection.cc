@@ -303,63 +303,132 @@ std::optional<uint32_t> ParseAreaCode(std::string_view code) {
   return Digits(code, code.size());
 }
 
-void Core::AddContribution(const Household& h, int sign) {
-  const Summary& s = h.summary;
-  if (!s.targeted || s.subdistrict < 100000) return;
-  const int failing = std::popcount(s.failing);
-  const int resolved = std::popcount(s.resolved);
-  for (uint32_t code : {s.subdistrict, s.subdistrict / 100, s.subdistrict / 10000}) {
-    AreaTotals& a = areas_[code];
-    a.targeted += sign;
-    if (!s.mentors.empty()) a.with_mentor += sign;
-    if (s.plans > 0) a.with_plan += sign;
-    if (s.help_count > 0) a.helped += sign;
-    if (s.exited) a.exited += sign;
-    if (s.has_level) a.levels[static_cast<int>(s.level)] += sign;
-    a.failing += sign * failing;
-    a.resolved += sign * resolved;
-    for (const HelpTotal& t : s.help) {
-      const int d = static_cast<int>(t.dimension);
-      AddMoney(a.by_dimension[d], sign, t.count, t.satang);
-      auto& per_agency = a.by_agency[t.agency];
-      AddMoney(per_agency[d], sign, t.count, t.satang);
-      if (std::all_of(per_agency.begin(), per_agency.end(), [](const MoneyTotal& m) { return m.count == 0; })) {
-        a.by_agency.erase(t.agency);
-      }
+namespace {
+Contribution ContributionOf(const Summary& s) {
+  Contribution c;
+  if (!s.targeted || s.subdistrict < 100000) return c;
+  c.subdistrict = s.subdistrict;
+  c.with_mentor = !s.mentors.empty();
+  c.with_plan = s.plans > 0;
+  c.helped = s.help_count > 0;
+  c.exited = s.exited;
+  c.level = s.has_level ? static_cast<int>(s.level) : -1;
+  c.failing = std::popcount(s.failing);
+  c.resolved = std::popcount(s.resolved);
+  return c;
+}
+
+// The three areas of a sub-district: itself, its district, its province.
+std::array<uint32_t, 3> AreasOf(uint32_t subdistrict) {
+  return {subdistrict, subdistrict / 100, subdistrict / 10000};
+}
+}  // namespace
+
+AreaTotals& Core::AreaFor(uint32_t code) {
+  if (track_) changed_areas_.insert(code);
+  return areas_[code];
+}
+
+void Core::AddHelp(uint32_t subdistrict, const HelpTotal& t, int sign) {
+  const int d = static_cast<int>(t.dimension);
+  for (uint32_t code : AreasOf(subdistrict)) {
+    AreaTotals& a = AreaFor(code);
+    AddMoney(a.by_dimension[d], sign, t.count, t.satang);
+    auto it = std::find_if(a.by_agency.begin(), a.by_agency.end(), [&](const auto& e) { return e.first == t.agency; });
+    if (it == a.by_agency.end()) it = a.by_agency.insert(a.by_agency.end(), {t.agency, {}});
+    AddMoney(it->second[d], sign, t.count, t.satang);
+    if (std::all_of(it->second.begin(), it->second.end(), [](const MoneyTotal& m) { return m.count == 0; })) {
+      a.by_agency.erase(it);
     }
-    if (track_) changed_areas_.insert(code);
-    if (a.targeted == 0) areas_.erase(code);
   }
+}
+
+void Core::AddContribution(const Contribution& c, const std::vector<HelpTotal>& help, int sign) {
+  if (c.subdistrict == 0) return;
+  for (uint32_t code : AreasOf(c.subdistrict)) {
+    AreaTotals& a = AreaFor(code);
+    a.targeted += sign;
+    if (c.with_mentor) a.with_mentor += sign;
+    if (c.with_plan) a.with_plan += sign;
+    if (c.helped) a.helped += sign;
+    if (c.exited) a.exited += sign;
+    if (c.level >= 0) a.levels[c.level] += sign;
+    a.failing += sign * c.failing;
+    a.resolved += sign * c.resolved;
+  }
+  for (const HelpTotal& t : help) AddHelp(c.subdistrict, t, sign);
+  if (sign < 0) {
+    for (uint32_t code : AreasOf(c.subdistrict)) {
+      if (areas_[code].targeted == 0) areas_.erase(code);
+    }
+  }
+}
+
+void Core::AddDifference(const Contribution& before, const Contribution& after) {
+  if (before == after) return;
+  for (uint32_t code : AreasOf(after.subdistrict)) {
+    AreaTotals& a = AreaFor(code);
+    a.with_mentor += static_cast<int>(after.with_mentor) - static_cast<int>(before.with_mentor);
+    a.with_plan += static_cast<int>(after.with_plan) - static_cast<int>(before.with_plan);
+    a.helped += static_cast<int>(after.helped) - static_cast<int>(before.helped);
+    a.exited += static_cast<int>(after.exited) - static_cast<int>(before.exited);
+    if (before.level >= 0) --a.levels[before.level];
+    if (after.level >= 0) ++a.levels[after.level];
+    a.failing += after.failing - before.failing;
+    a.resolved += after.resolved - before.resolved;
+  }
+}
+
+void Core::MarkChanged(Household& h) {
+  if (!track_ || h.changed) return;
+  h.changed = true;
+  changed_households_.push_back(&h);
+}
+
+void Core::ClearChanges() {
+  for (Household* h : changed_households_) h->changed = false;
+  changed_households_.clear();
+  changed_areas_.clear();
 }
 
 // ---------------------------------------------------------------- Core
 
-StrId Core::Intern(std::string_view s) {
-  auto it = string_ids_.find(std::string(s));
-  if (it != string_ids_.end()) return it->second;
-  StrId id = static_cast<StrId>(strings_.size());
-  strings_.emplace_back(s);
-  string_ids_.emplace(strings_.back(), id);
-  return id;
+std::optional<uint64_t> Core::CodeNumber(std::string_view code) {
+  if (code.empty() || code.size() > 17) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : code) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return v * 32 + code.size();   // the length keeps leading zeros apart
 }
 
-std::optional<StrId> Core::FindStr(std::string_view s) const {
-  auto it = string_ids_.find(std::string(s));
-  if (it == string_ids_.end()) return std::nullopt;
-  return it->second;
+Household* Core::Loaded(std::string_view code) {
+  if (auto n = CodeNumber(code)) return numbered_.Find(*n);
+  auto it = named_.find(code);
+  return it == named_.end() ? nullptr : it->second;
 }
 
 Household& Core::NewHousehold(std::string_view code) {
-  auto [it, inserted] = households_.try_emplace(std::string(code));
-  it->second.code = it->first;
-  if (!absent_.empty()) absent_.erase(it->first);
-  return it->second;
+  owned_.push_back(std::make_unique<Household>());
+  Household& ref = *owned_.back();
+  ref.code = std::string(code);
+  ref.records.reserve(8);
+  if (auto n = CodeNumber(code)) {
+    numbered_.Insert(*n, &ref);
+  } else {
+    named_[ref.code] = &ref;
+  }
+  if (!absent_.empty()) {
+    auto it = absent_.find(code);
+    if (it != absent_.end()) absent_.erase(it);
+  }
+  return ref;
 }
 
 StatusOr<Household*> Core::Find(std::string_view code) {
-  auto it = households_.find(std::string(code));
-  if (it != households_.end()) return &it->second;
-  if (!loader_ || absent_.count(std::string(code))) return static_cast<Household*>(nullptr);
+  if (Household* h = Loaded(code)) return h;
+  if (!loader_ || absent_.count(code)) return static_cast<Household*>(nullptr);
   ASSIGN_OR_RETURN(std::optional<std::string> bytes, loader_(code));
   if (!bytes) {
     absent_.emplace(code);
@@ -399,13 +468,17 @@ Status Core::ApplyToHousehold(Household& h, uint64_t seq, const Hash& leaf_hash,
   Record rec;
   rec.seq = seq;
   rec.occurred = DateOf(body.getOccurredAt().getDate());
-  rec.agency = Intern(body.getAgency().cStr());
-  rec.officer = Intern(body.getOfficer().cStr());
+  auto agency = body.getAgency();
+  auto officer = body.getOfficer();
+  rec.agency = Intern(std::string_view(agency.cStr(), agency.size()));
+  rec.officer = Intern(std::string_view(officer.cStr(), officer.size()));
   auto payload = body.getPayload();
   if (!RecordFromPayload(*this, payload, &rec)) return OkStatus();  // not a household kind
   const bool affects = AffectsAreas(rec.kind);
-  if (affects) AddContribution(h, -1);
+  const Contribution before = affects ? ContributionOf(h.summary) : Contribution();
   if (rec.kind == EventKind::kCorrection) {
+    // Anything may change: take the household out of its areas and put it back.
+    AddContribution(before, h.summary.help, -1);
     const auto c = std::get<CorrectionOf>(rec.data);
     Record* target = h.FindRecord(c.corrected_seq);
     if (target && target->kind != EventKind::kCorrection) {
@@ -423,14 +496,28 @@ Status Core::ApplyToHousehold(Household& h, uint64_t seq, const Hash& leaf_hash,
     }
     h.records.push_back(std::move(rec));
     Refold(h);
+    AddContribution(ContributionOf(h.summary), h.summary.help, +1);
   } else {
     h.records.push_back(std::move(rec));
     FoldRecord(h, h.records.size() - 1);
+    if (affects) {
+      const Record& r = h.records.back();
+      const Contribution after = ContributionOf(h.summary);
+      if (before.subdistrict != after.subdistrict) {   // targeted, or moved to another sub-district
+        AddContribution(before, h.summary.help, -1);
+        AddContribution(after, h.summary.help, +1);
+      } else if (after.subdistrict != 0) {
+        AddDifference(before, after);
+        if (r.kind == EventKind::kAssistanceGiven) {
+          const auto& a = std::get<Assistance>(r.data);
+          AddHelp(after.subdistrict, HelpTotal{r.agency, a.dimension, 1, a.value_satang}, +1);
+        }
+      }
+    }
   }
-  if (affects) AddContribution(h, +1);
   h.latest_seq = seq;
   h.latest_hash = leaf_hash;
-  if (track_) changed_households_.insert(h.code);
+  MarkChanged(h);
   return OkStatus();
 }
 
@@ -438,10 +525,15 @@ Status WithEnvelope(std::string_view leaf, const std::function<Status(schema::En
   if (leaf.empty() || leaf.size() % sizeof(capnp::word) != 0) {
     return DataLossError(fmt::format("event: leaf of {} bytes is not whole words", leaf.size()), "MALFORMED_EVENT");
   }
-  // The leaf is one canonical segment; copy it to aligned memory.
-  std::vector<capnp::word> words(leaf.size() / sizeof(capnp::word));
-  std::memcpy(words.data(), leaf.data(), leaf.size());
-  kj::ArrayPtr<const capnp::word> segment(words.data(), words.size());
+  // The leaf is one canonical segment; the reader needs it word-aligned.
+  thread_local std::vector<capnp::word> words;
+  const capnp::word* start = reinterpret_cast<const capnp::word*>(leaf.data());
+  if (reinterpret_cast<uintptr_t>(leaf.data()) % alignof(capnp::word) != 0) {
+    words.resize(leaf.size() / sizeof(capnp::word));
+    std::memcpy(words.data(), leaf.data(), leaf.size());
+    start = words.data();
+  }
+  kj::ArrayPtr<const capnp::word> segment(start, leaf.size() / sizeof(capnp::word));
   try {
     capnp::SegmentArrayMessageReader reader(kj::arrayPtr(&segment, 1), UntrustedReaderOptions());
     return f(reader.getRoot<schema::Envelope>());

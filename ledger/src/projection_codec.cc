@@ -437,9 +437,10 @@ StatusOr<Household*> Core::AdoptStoredHousehold(std::string_view bytes) {
         h.records.push_back(std::move(r));
       }
       Refold(h);
-      std::string code = h.code;
-      auto [it, inserted] = households_.insert_or_assign(std::move(code), std::move(h));
-      return &it->second;
+      Household* slot = Loaded(h.code);
+      if (!slot) slot = &NewHousehold(h.code);
+      *slot = std::move(h);
+      return slot;
     });
   } catch (const kj::Exception& e) {
     return DataLossError(std::string("projection: malformed household: ") + e.getDescription().cStr(),
@@ -478,7 +479,9 @@ StatusOr<std::pair<uint32_t, AreaTotals>> ReadArea(Core& core, schema::AreaState
   auto dims = a.getHelpByDimension();
   for (unsigned d = 0; d < kDimensionCount && d < dims.size(); ++d) t.by_dimension[d] = ReadMoney(dims[d]);
   for (auto ag : a.getHelpByAgency()) {
-    auto& per = t.by_agency[core.Intern(std::string_view(ag.getAgency().cStr(), ag.getAgency().size()))];
+    auto& per = t.by_agency.emplace_back(core.Intern(std::string_view(ag.getAgency().cStr(), ag.getAgency().size())),
+                                         std::array<MoneyTotal, kDimensionCount>{})
+                    .second;
     auto bd = ag.getByDimension();
     for (unsigned d = 0; d < kDimensionCount && d < bd.size(); ++d) per[d] = ReadMoney(bd[d]);
   }
@@ -528,8 +531,8 @@ std::string Core::SerializeAll() const {
   root.setApplied(applied_);
   root.setMaxRecordedAt(max_recorded_at_);
   std::vector<const Household*> hs;
-  hs.reserve(households_.size());
-  for (const auto& [code, h] : households_) hs.push_back(&h);
+  hs.reserve(household_count());
+  ForEachHousehold([&](const Household& h) { hs.push_back(&h); });
   std::sort(hs.begin(), hs.end(), [](const Household* a, const Household* b) { return a->code < b->code; });
   auto list = root.initHouseholds(static_cast<unsigned>(hs.size()));
   for (unsigned i = 0; i < hs.size(); ++i) BuildHousehold(*this, *hs[i], /*with_summary=*/true, list[i]);
@@ -551,8 +554,8 @@ StatusOr<std::string> Projector::Serialize() {
 StatusOr<std::vector<std::string>> Projector::HouseholdCodes() {
   RETURN_IF_ERROR(core_->LoadAll());
   std::vector<std::string> codes;
-  codes.reserve(core_->households().size());
-  for (const auto& [code, h] : core_->households()) codes.push_back(code);
+  codes.reserve(core_->household_count());
+  core_->ForEachHousehold([&](const projection::Household& h) { codes.push_back(h.code); });
   std::sort(codes.begin(), codes.end());
   return codes;
 }

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -185,6 +186,7 @@ struct Summary {
 
 struct Household {
   std::string code;
+  bool changed = false;            // listed in Core::changed_households()
   uint64_t latest_seq = 0;
   Hash latest_hash{};
   std::vector<Record> records;     // ascending seq
@@ -202,7 +204,105 @@ struct AreaTotals {
   std::array<int64_t, kLevelCount> levels{};
   int64_t failing = 0, resolved = 0;
   std::array<MoneyTotal, kDimensionCount> by_dimension{};
-  std::map<StrId, std::array<MoneyTotal, kDimensionCount>> by_agency;   // entries with count 0 removed
+  // Per agency (any order; entries whose counts are all 0 are removed).
+  std::vector<std::pair<StrId, std::array<MoneyTotal, kDimensionCount>>> by_agency;
+};
+
+// What a household adds to each of its three areas, without its help
+// totals (which are Summary::help).
+struct Contribution {
+  uint32_t subdistrict = 0;        // 0: nothing (not targeted)
+  bool with_mentor = false, with_plan = false, helped = false, exited = false;
+  int level = -1;
+  int failing = 0, resolved = 0;
+  friend bool operator==(const Contribution&, const Contribution&) = default;
+};
+
+// Households by numeric code: open addressing with linear probing (one
+// cache line per lookup, where a node-based map costs several). Keys are
+// never 0.
+class NumberIndex {
+ public:
+  Household* Find(uint64_t key) const {
+    if (slots_.empty()) return nullptr;
+    for (size_t i = Slot(key);; i = (i + 1) & mask_) {
+      if (slots_[i].first == key) return slots_[i].second;
+      if (slots_[i].first == 0) return nullptr;
+    }
+  }
+  void Insert(uint64_t key, Household* h) {
+    if ((size_ + 1) * 2 > slots_.size()) Grow();
+    size_t i = Slot(key);
+    while (slots_[i].first != 0 && slots_[i].first != key) i = (i + 1) & mask_;
+    if (slots_[i].first == 0) ++size_;
+    slots_[i] = {key, h};
+  }
+  void Clear() {
+    slots_.clear();
+    size_ = 0;
+    mask_ = 0;
+  }
+  size_t size() const { return size_; }
+
+ private:
+  size_t Slot(uint64_t key) const { return (key * 0x9e3779b97f4a7c15ULL >> 17) & mask_; }
+  void Grow() {
+    std::vector<std::pair<uint64_t, Household*>> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(1024, old.size() * 2), {0, nullptr});
+    mask_ = slots_.size() - 1;
+    size_ = 0;
+    for (const auto& [k, h] : old) {
+      if (k != 0) Insert(k, h);
+    }
+  }
+  std::vector<std::pair<uint64_t, Household*>> slots_;
+  size_t size_ = 0;
+  size_t mask_ = 0;
+};
+
+// Interned strings: open addressing over (hash, id), strings kept once.
+class StringTable {
+ public:
+  std::optional<StrId> Find(std::string_view s) const {
+    if (slots_.empty()) return std::nullopt;
+    const uint64_t h = Hash(s);
+    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i].second == kEmpty) return std::nullopt;
+      if (slots_[i].first == h && strings_[slots_[i].second] == s) return slots_[i].second;
+    }
+  }
+  StrId Intern(std::string_view s) {
+    if (auto id = Find(s)) return *id;
+    if ((strings_.size() + 1) * 2 > slots_.size()) Grow();
+    const StrId id = static_cast<StrId>(strings_.size());
+    strings_.emplace_back(s);
+    Place(Hash(s), id);
+    return id;
+  }
+  const std::string& operator[](StrId id) const { return strings_[id]; }
+
+ private:
+  static constexpr StrId kEmpty = ~StrId{0};
+  static uint64_t Hash(std::string_view s) { return std::hash<std::string_view>()(s); }
+  void Place(uint64_t h, StrId id) {
+    size_t i = h & mask_;
+    while (slots_[i].second != kEmpty) i = (i + 1) & mask_;
+    slots_[i] = {h, id};
+  }
+  void Grow() {
+    slots_.assign(std::max<size_t>(256, slots_.size() * 2), {0, kEmpty});
+    mask_ = slots_.size() - 1;
+    for (StrId id = 0; id < strings_.size(); ++id) Place(Hash(strings_[id]), id);
+  }
+  std::vector<std::string> strings_;
+  std::vector<std::pair<uint64_t, StrId>> slots_;
+  size_t mask_ = 0;
+};
+
+// Heterogeneous lookup by string_view.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
 };
 
 // Loads a household's stored encoding (Core::StoredHousehold), or
@@ -241,10 +341,20 @@ class Core {
   StatusOr<Household*> Find(std::string_view code);
   // Loads every household the loader knows into memory.
   Status LoadAll();
-  const std::unordered_map<std::string, Household>& households() const { return households_; }
-  // Drops households from memory (they must be reloadable by the loader).
+  // A household in memory, or nullptr.
+  Household* Loaded(std::string_view code);
+  size_t household_count() const { return owned_.size(); }
+  // Calls f(const Household&) for every household in memory, in no order.
+  template <typename F>
+  void ForEachHousehold(F&& f) const {
+    for (const auto& h : owned_) f(*h);
+  }
+  // Drops households from memory (they must be reloadable by the loader,
+  // and none may be changed since the last flush).
   void DropHouseholds() {
-    households_.clear();
+    numbered_.Clear();
+    named_.clear();
+    owned_.clear();
     absent_.clear();
   }
 
@@ -253,13 +363,15 @@ class Core {
 
   // ---- change tracking (for the writer's flush)
   void TrackChanges(bool on) { track_ = on; }
-  std::unordered_set<std::string>& changed_households() { return changed_households_; }
+  // Households changed since ClearChanges(), each once.
+  const std::vector<Household*>& changed_households() const { return changed_households_; }
+  void ClearChanges();
   std::unordered_set<uint32_t>& changed_areas() { return changed_areas_; }
 
   // ---- strings
-  StrId Intern(std::string_view s);
+  StrId Intern(std::string_view s) { return strings_.Intern(s); }
   const std::string& Str(StrId id) const { return strings_[id]; }
-  std::optional<StrId> FindStr(std::string_view s) const;
+  std::optional<StrId> FindStr(std::string_view s) const { return strings_.Find(s); }
 
   // ---- codec (schemas/projection.capnp)
   // Canonical bytes compared between projections: a household with its
@@ -285,21 +397,30 @@ class Core {
 
  private:
   Status ApplyToHousehold(Household& h, uint64_t seq, const Hash& leaf_hash, schema::EventBody::Reader body);
-  void AddContribution(const Household& h, int sign);
+  // Adds `sign` times a contribution and its help totals to its areas.
+  void AddContribution(const Contribution& c, const std::vector<HelpTotal>& help, int sign);
+  // Adds the difference between two contributions to the same areas.
+  void AddDifference(const Contribution& before, const Contribution& after);
+  void AddHelp(uint32_t subdistrict, const HelpTotal& delta, int sign);
+  AreaTotals& AreaFor(uint32_t code);
+  void MarkChanged(Household& h);
   Household& NewHousehold(std::string_view code);
+  // 11-digit (any all-digit, up to 17) codes as numbers; others by name.
+  static std::optional<uint64_t> CodeNumber(std::string_view code);
 
   uint64_t applied_ = 0;
   int64_t max_recorded_at_ = 0;
-  std::unordered_map<std::string, Household> households_;
+  std::vector<std::unique_ptr<Household>> owned_;
+  NumberIndex numbered_;
+  std::unordered_map<std::string, Household*, StringHash, std::equal_to<>> named_;
   std::unordered_map<uint32_t, AreaTotals> areas_;
   HouseholdLoader loader_;
   HouseholdEnumerator enumerator_;
-  std::unordered_set<std::string> absent_;   // codes the loader does not know
+  std::unordered_set<std::string, StringHash, std::equal_to<>> absent_;   // codes the loader does not know
   bool track_ = false;
-  std::unordered_set<std::string> changed_households_;
+  std::vector<Household*> changed_households_;
   std::unordered_set<uint32_t> changed_areas_;
-  std::vector<std::string> strings_;
-  std::unordered_map<std::string, StrId> string_ids_;
+  StringTable strings_;
 };
 
 // Parses canonical leaf bytes (copied to aligned memory, reader limits) and

@@ -40,7 +40,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 constexpr size_t kMaxBatch = 1000;
-constexpr int64_t kMaxBatchSpanNs = 3600LL * 1'000'000'000;   // one hour of programme time
 
 struct Flags {
   std::string data;
@@ -154,7 +153,8 @@ class Pipeline {
 };
 
 // Runs the programme into the ledger in group commits of up to 1,000
-// events that share a Bangkok day and an hour of programme time.
+// events recorded on the same Bangkok day; each commit is recorded at the
+// programme time of its last event.
 Status AppendProgramme(Ledger& ledger, std::atomic<int64_t>& clock, Programme& programme, Totals& totals) {
   ASSIGN_OR_RETURN(std::vector<PlannedEvent> registry, programme.RegistryEvents());
   tools::ProgressBar bar("seed", registry.size() + programme.planned_events());
@@ -176,8 +176,7 @@ Status AppendProgramme(Ledger& ledger, std::atomic<int64_t>& clock, Programme& p
       pipeline.Wait();
       continue;
     }
-    if (!batch.empty() && (batch.size() >= kMaxBatch || BangkokDay(e.recorded_ns) != BangkokDay(batch[0].recorded_ns) ||
-                           e.recorded_ns - batch[0].recorded_ns > kMaxBatchSpanNs)) {
+    if (!batch.empty() && (batch.size() >= kMaxBatch || BangkokDay(e.recorded_ns) != BangkokDay(batch[0].recorded_ns))) {
       RETURN_IF_ERROR(pipeline.Send(std::move(batch)));
       batch.clear();
     }
@@ -364,7 +363,13 @@ Status Run(const Flags& f, json* report) {
       r["manifest"] = f.manifest;
     }
   }
-  ledger.reset();   // close before measuring the files
+  // Reopening folds the write-ahead log into tables, so that the size
+  // measured is what the data takes, not how long the log happens to be.
+  ledger.reset();
+  {
+    ASSIGN_OR_RETURN(PrivateKey server, PrivateKey::FromSeed(keys.server().Seed()));
+    ASSIGN_OR_RETURN(auto reopened, Ledger::Open(f.data, std::move(server), options));
+  }
   const uint64_t bytes = DirectoryBytes(f.data, (fs::path(f.data) / "keys").string());
   r["bytes_on_disk"] = bytes;
   r["bytes_per_event"] = size > 0 ? static_cast<double>(bytes) / size : 0.0;
