@@ -54,26 +54,20 @@ std::string_view ClaimResultName(ClaimResult r) {
   return "unknown";
 }
 
-StatusOr<ClaimVerdict> ClaimVerifier::VerifySeq(uint64_t seq) {
-  auto e = client_.GetEvent(seq);
-  if (!e.ok() && e.status().reason() == "NO_SUCH_EVENT") {
-    ClaimVerdict v;
-    v.message = e.status().message();
-    return v;
-  }
-  if (!e.ok()) return e.status();
-  return CheckEvent(std::move(*e));
-}
+StatusOr<ClaimVerdict> ClaimVerifier::VerifySeq(uint64_t seq) { return CheckFound(client_.GetEvent(seq)); }
 
 StatusOr<ClaimVerdict> ClaimVerifier::VerifyLeafHash(const Hash& leaf_hash) {
-  auto e = client_.GetEventByHash(leaf_hash);
-  if (!e.ok() && e.status().reason() == "NO_SUCH_EVENT") {
+  return CheckFound(client_.GetEventByHash(leaf_hash));
+}
+
+StatusOr<ClaimVerdict> ClaimVerifier::CheckFound(StatusOr<ProvenEvent> event) {
+  if (!event.ok() && event.status().reason() == "NO_SUCH_EVENT") {
     ClaimVerdict v;
-    v.message = e.status().message();
+    v.message = event.status().message();
     return v;
   }
-  if (!e.ok()) return e.status();
-  return CheckEvent(std::move(*e));
+  if (!event.ok()) return event.status();
+  return CheckEvent(std::move(*event));
 }
 
 StatusOr<ClaimVerdict> ClaimVerifier::CheckEvent(ProvenEvent event) {

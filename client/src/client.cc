@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -36,6 +37,7 @@ struct Client::Impl {
   std::set<uint64_t> outstanding;
   ServerInfo info;
   TrustState trust;
+  std::minstd_rand jitter_rng{static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count())};
 
   // ---------------------------------------------------------------- transport
 
@@ -443,7 +445,11 @@ struct Client::Impl {
       outstanding.erase(id);
       uint32_t wait_ms = ApplyReply(state[i], *frame);
       if (!state[i].todo.empty()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+        // The server's retry-after, doubled with each attempt of this batch
+        // (capped), plus jitter so that pushed-back clients spread out.
+        const uint64_t base = uint64_t{wait_ms} << std::min(state[i].attempts - 1, 6);
+        const uint64_t jitter = wait_ms > 0 ? jitter_rng() % wait_ms : 0;
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min<uint64_t>(base + jitter, 5000)));
         ready.push_back(i);
       }
     }

@@ -10,7 +10,8 @@ namespace {
 
 using nlohmann::json;
 
-json Money(const MoneyTotal& m) { return {{"count", m.count}, {"satang", m.satang}}; }
+// Field names as `ledger-replay status --json`.
+json Money(const MoneyTotal& m) { return {{"count", m.count}, {"value_satang", m.satang}}; }
 
 json Date(const CivilDate& d) { return FormatDate(d); }
 

@@ -321,7 +321,7 @@ TEST_F(LedgerdTest, CliAppendQueryProveVerify) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto status = nlohmann::json::parse(r.out);
   EXPECT_EQ(status["status"]["targeted"], true);
-  EXPECT_EQ(status["status"]["help_total"]["satang"], 150000);
+  EXPECT_EQ(status["status"]["help_total"]["value_satang"], 150000);
   r = Cli(d, {"--json", "report", "--by", "province"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto report = nlohmann::json::parse(r.out);

@@ -601,7 +601,9 @@ TEST(ServerTest, PushbackIsRetriedUntilEveryEventIsStoredOnce) {
   std::vector<std::vector<std::vector<AppendOutcome>>> results(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
-      auto c = Client::Connect(f.ClientFor("pho-33"));
+      net::ClientOptions co = f.ClientFor("pho-33");
+      co.max_attempts = 30;  // a queue of 8 for 120 events: many pushbacks
+      auto c = Client::Connect(co);
       ASSERT_TRUE(c.ok());
       std::vector<std::vector<std::string>> mine(batches.begin() + t * 5, batches.begin() + (t + 1) * 5);
       results[t] = (*c)->AppendPipelined(mine, 5);

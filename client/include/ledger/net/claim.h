@@ -66,6 +66,8 @@ class ClaimVerifier {
   StatusOr<ClaimVerdict> VerifyClaim(const Claim& claim);
 
  private:
+  // A lookup's result: not found is a verdict, other errors stop the check.
+  StatusOr<ClaimVerdict> CheckFound(StatusOr<ProvenEvent> event);
   // Signature, officer and key validity of a proven event.
   StatusOr<ClaimVerdict> CheckEvent(ProvenEvent event);
 
