@@ -2,23 +2,32 @@
 
 #include <fmt/format.h>
 
-#include <set>
+#include <algorithm>
+
+#include "ledger_impl.h"
+#include "projection_internal.h"
+#include "projection_store.h"
 
 namespace ledger {
 namespace {
 
 VerifyProblem ProjectionProblem(std::string message) { return PlainProblem("projection", std::move(message)); }
 
+std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
 }  // namespace
 
-ProjectionAudit::ProjectionAudit(const Ledger& ledger, ProblemSink* sink) : ledger_(ledger), sink_(sink) {
-  auto sizes = SnapshotSizes(ledger);
-  if (sizes.ok()) {
-    snapshots_ = std::move(*sizes);
+ProjectionAudit::ProjectionAudit(const Ledger& ledger, ProblemSink* sink)
+    : store_(*ledger.impl()->store), sink_(sink) {
+  auto snapshots = projection::AllSnapshots(store_);
+  if (snapshots.ok()) {
+    for (const auto& s : *snapshots) snapshots_.push_back(s.size);
   } else {
-    Report(ProjectionProblem("snapshots: " + sizes.status().message()));
+    Report(ProjectionProblem("snapshots: " + snapshots.status().message()));
   }
-  // A snapshot of the empty log is compared before the first event.
+  // The households changed since the previous snapshot are those the next
+  // one holds (the writer tracks the same).
+  rebuilt_.core().TrackChanges(true);
   if (!snapshots_.empty() && snapshots_.front() == 0) CheckSnapshot(0);
 }
 
@@ -36,15 +45,31 @@ void ProjectionAudit::Add(uint64_t seq, std::string_view leaf_bytes, const Hash&
   }
 }
 
-void ProjectionAudit::CheckSnapshot(uint64_t size) {
-  ProjectionOptions options;
-  options.use_snapshots = true;
-  auto at = ProjectionAt(ledger_, size, options);
-  if (!at.ok()) {
-    Report(ProjectionProblem(fmt::format("snapshot {}: {}", size, at.status().message())));
-    return;
+void ProjectionAudit::CheckStored(Cf cf, const std::string& key, const std::string& rebuilt, const std::string& what) {
+  auto stored = store_.Get(cf, key);
+  if (!stored.ok()) {
+    Report(ProjectionProblem(fmt::format("{}: {}", what, stored.status().message())));
+  } else if (!stored->has_value()) {
+    Report(ProjectionProblem(fmt::format("{} is missing", what)));
+  } else if (**stored != rebuilt) {
+    Report(ProjectionProblem(fmt::format("{} differs from the rebuild from the events", what)));
   }
-  CompareProjections(rebuilt_, *at, fmt::format("snapshot {}", size));
+}
+
+void ProjectionAudit::CheckSnapshot(uint64_t size) {
+  projection::Core& core = rebuilt_.core();
+  const std::vector<projection::Household*>& changed = core.changed_households();
+  for (const projection::Household* h : changed) {
+    CheckStored(kCfSnapshots, projection::SnapshotHouseholdKey(h->code, size), core.StoredHousehold(*h),
+                fmt::format("household {} in snapshot {}", h->code, size));
+  }
+  CheckStored(kCfSnapshots, projection::SnapshotAreasKey(size), core.StoredAreaSet(),
+              fmt::format("the areas of snapshot {}", size));
+  CheckStored(kCfSnapshots, projection::SnapshotInfoKey(size),
+              projection::EncodeSnapshotInfo({size, core.max_recorded_at(), previous_snapshot_, changed.size()}),
+              fmt::format("the description of snapshot {}", size));
+  previous_snapshot_ = size;
+  core.ClearChanges();
 }
 
 void ProjectionAudit::Report(VerifyProblem problem) { found_.push_back(std::move(problem)); }
@@ -62,59 +87,63 @@ void ProjectionAudit::Finish(uint64_t events, bool events_sound) {
       Report(ProjectionProblem(
           fmt::format("snapshot {} is beyond the log of {} events", snapshots_[next_snapshot_], events)));
     }
-    auto stored = StoredProjection(ledger_);
-    if (!stored.ok()) {
-      Report(ProjectionProblem("the stored projection: " + stored.status().message()));
-    } else {
-      if (stored->applied() != events) {
-        Report(ProjectionProblem(fmt::format("the stored projection reflects {} events, the log holds {}",
-                                             stored->applied(), events)));
-      }
-      CompareProjections(rebuilt_, *stored, "the stored projection");
-    }
+    CheckProjection();
   }
   for (VerifyProblem& p : found_) sink_->Add(std::move(p));
   found_.clear();
 }
 
-void ProjectionAudit::CompareProjections(Projector& rebuilt, Projector& other, const std::string& what) {
-  auto a = rebuilt.Serialize();
-  auto b = other.Serialize();
-  if (!a.ok() || !b.ok()) {
-    Report(ProjectionProblem(fmt::format("{}: {}", what, (a.ok() ? b : a).status().message())));
-    return;
+// The `projection` column family against the rebuild: its position, then
+// the households and the areas, each a merge of the stored keys (in key
+// order) with the rebuild's.
+void ProjectionAudit::CheckProjection() {
+  projection::Core& core = rebuilt_.core();
+  // A store that never appended has no position (it reads as 0 events).
+  auto applied = projection::ReadApplied(store_, nullptr);
+  if (!applied.ok()) {
+    Report(ProjectionProblem("the stored projection's position: " + applied.status().message()));
+  } else if (applied->first != core.applied() || applied->second != core.max_recorded_at()) {
+    Report(ProjectionProblem(fmt::format("the stored projection reflects {} events (latest recordedAt {}), the log "
+                                         "{} ({})",
+                                         applied->first, applied->second, core.applied(), core.max_recorded_at())));
   }
-  if (*a == *b) return;
 
-  // Name what differs: households, then areas.
-  size_t named = 0;
-  auto codes_a = rebuilt.HouseholdCodes();
-  auto codes_b = other.HouseholdCodes();
-  if (codes_a.ok() && codes_b.ok()) {
-    std::set<std::string> codes(codes_a->begin(), codes_a->end());
-    codes.insert(codes_b->begin(), codes_b->end());
-    for (const std::string& code : codes) {
-      auto ha = rebuilt.SerializeHousehold(code);
-      auto hb = other.SerializeHousehold(code);
-      if (ha.ok() && hb.ok() && *ha == *hb) continue;
-      ++named;
-      Report(ProjectionProblem(fmt::format("household {}: {} differs from the rebuild from the events", code,
-                                               what)));
+  std::vector<std::pair<std::string, std::string>> want;  // key, value
+  core.ForEachHousehold([&](const projection::Household& h) {
+    want.emplace_back(projection::HouseholdKey(h.code), core.StoredHousehold(h));
+  });
+  MergeCompare(std::string(projection::kHouseholdPrefix), std::move(want), "household");
+
+  want.clear();
+  for (const auto& [code, _] : core.areas()) want.emplace_back(projection::AreaKey(code), core.StoredArea(code));
+  MergeCompare(std::string(projection::kAreaPrefix), std::move(want), "area");
+}
+
+void ProjectionAudit::MergeCompare(const std::string& prefix, std::vector<std::pair<std::string, std::string>> want,
+                                   const std::string& noun) {
+  std::sort(want.begin(), want.end());
+  auto name = [&](std::string_view key) { return fmt::format("{} {}", noun, key.substr(prefix.size())); };
+  std::unique_ptr<rocksdb::Iterator> it(store_.db()->NewIterator(rocksdb::ReadOptions(), store_.cf(kCfProjection)));
+  auto w = want.begin();
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string_view key = View(it->key());
+    for (; w != want.end() && w->first < key; ++w) {
+      Report(ProjectionProblem(fmt::format("{} is missing from the stored projection", name(w->first))));
+    }
+    if (w != want.end() && w->first == key) {
+      if (View(it->value()) != w->second) {
+        Report(ProjectionProblem(fmt::format("{}: the stored projection differs from the rebuild from the events",
+                                             name(key))));
+      }
+      ++w;
+    } else {
+      Report(ProjectionProblem(fmt::format("{} is in the stored projection, but no event made it", name(key))));
     }
   }
-  for (AreaLevel level : {AreaLevel::kProvince, AreaLevel::kDistrict, AreaLevel::kSubdistrict}) {
-    std::set<std::string> codes;
-    for (const AreaProgress& area : rebuilt.Areas(level)) codes.insert(area.code);
-    for (const AreaProgress& area : other.Areas(level)) codes.insert(area.code);
-    for (const std::string& code : codes) {
-      if (rebuilt.SerializeArea(code) == other.SerializeArea(code)) continue;
-      ++named;
-      Report(ProjectionProblem(fmt::format("area {}: {} differs from the rebuild from the events", code, what)));
-    }
+  for (; w != want.end(); ++w) {
+    Report(ProjectionProblem(fmt::format("{} is missing from the stored projection", name(w->first))));
   }
-  if (named == 0) {
-    Report(ProjectionProblem(fmt::format("{} differs from the rebuild from the events", what)));
-  }
+  if (!it->status().ok()) Report(ProjectionProblem(FromRocks(it->status(), "reading projection").message()));
 }
 
 }  // namespace ledger
