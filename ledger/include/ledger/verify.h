@@ -8,7 +8,8 @@
 //   if (!report.ok) std::cerr << report.problems[0].message << "\n";
 //
 // What is checked, from the raw events:
-//   * keys are 8-byte big-endian seqs, gap-free from 0 ("missing_event");
+//   * keys are 8-byte big-endian seqs ("event_key"), gap-free from 0
+//     ("missing_event");
 //   * each value is a canonical Envelope ("malformed_event") whose seq field
 //     equals its key ("seq_mismatch");
 //   * leaf hash = SHA-256(0x00 || leaf) equals the hash the rest of the store
@@ -32,14 +33,20 @@
 //   * projections == rebuild: the household and area projections the
 //     writer keeps, and every snapshot, equal a fold of the events from
 //     seq 0 (projection.h); the households and areas that differ are named
-//     ("projection");
+//     ("projection"; compared only when the events themselves are sound);
 //   * RocksDB's own block checksums ("store").
 //
 // Blame: when an event's bytes disagree with the hash that both the Merkle
 // tree and the next event recorded for it, the event is named, not its
 // neighbours; the rebuilt tree then carries the recorded hash so that one
 // altered event yields one problem rather than a cascade through every
-// later tile and checkpoint.
+// later tile and checkpoint. When the event agrees with its successor but
+// not with the tree, the tile is named instead. Links to an event already
+// found bad are not blamed on the event that links.
+//
+// Not checked: the domain rules of each event at its time (the projections
+// rebuild folds events without judging them), and, without signature
+// checks, the signatures of all but the reported checkpoint.
 //
 // Threads: `threads` counts the calling thread. It reads RocksDB and runs
 // the in-order checks (chain, trust chain, tree); the others decode, hash
