@@ -17,7 +17,10 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <random>
+
+#include <sys/resource.h>
 #include <thread>
 
 #include "ledger/crypto.h"
@@ -34,8 +37,12 @@ using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-// Ed25519 verifications per second on `threads` threads, for ~1 s.
-double VerifyRate(int threads) {
+double CpuSeconds();
+
+// Ed25519 verifications per second on `threads` threads, for ~1 s; also
+// per CPU-second of this process (`*per_cpu_s`), which does not depend on
+// what else runs on the machine.
+double VerifyRate(int threads, double* per_cpu_s = nullptr) {
   auto key = PrivateKey::FromSeed(std::string(32, '\x11'));
   std::string message(200, 'm');
   std::string sig = key->Sign(message);
@@ -43,6 +50,7 @@ double VerifyRate(int threads) {
   std::atomic<bool> stop{false};
   std::vector<std::thread> pool;
   auto start = Clock::now();
+  const double cpu_start = CpuSeconds();
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&] {
       uint64_t n = 0;
@@ -55,7 +63,23 @@ double VerifyRate(int threads) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   stop = true;
   for (auto& t : pool) t.join();
+  if (per_cpu_s) *per_cpu_s = static_cast<double>(total) / (CpuSeconds() - cpu_start);
   return static_cast<double>(total) / Seconds(Clock::now() - start);
+}
+
+// User + system CPU seconds of this process so far.
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+// CPU seconds of the calling thread.
+double ThreadCpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
 
 double Percentile(std::vector<double> v, double p) {
@@ -110,15 +134,20 @@ int Main(int argc, char** argv) {
   CreateOptions create;
   create.origin = "bench.ledger/sisaket";
   create.root_public_key = root.PublicKeyBytes();
-  auto ledger = Ledger::Create(dir + "/store", create, *PrivateKey::FromSeed(std::string(32, '\x02')));
-  if (!ledger.ok()) return die(ledger.status());
   EventFactory factory(99);
   const CivilDate day{2022, 3, 15};
-  for (auto& r : (*ledger)->Append({factory.AgencyRegistered(root, "PHO-33", "สสจ.", "PHO", {schema::Dimension::HEALTH},
-                                                             agency.PublicKeyBytes(), day, "33"),
-                                    factory.OfficerRegistered(agency, "PHO-33", "off-1", officer.PublicKeyBytes(), day)})) {
-    if (!r.ok()) return die(r.status());
-  }
+  const std::vector<std::string> registry = {
+      factory.AgencyRegistered(root, "PHO-33", "สสจ.", "PHO", {schema::Dimension::HEALTH}, agency.PublicKeyBytes(), day,
+                               "33"),
+      factory.OfficerRegistered(agency, "PHO-33", "off-1", officer.PublicKeyBytes(), day)};
+  // A new store with the agency and officer registered.
+  auto make_store = [&](const std::string& path) -> StatusOr<std::unique_ptr<Ledger>> {
+    ASSIGN_OR_RETURN(auto l, Ledger::Create(path, create, *PrivateKey::FromSeed(std::string(32, '\x02'))));
+    for (auto& r : l->Append(registry)) RETURN_IF_ERROR(r.status());
+    return l;
+  };
+  auto ledger = make_store(dir + "/store");
+  if (!ledger.ok()) return die(ledger.status());
   EventSigner signer{"PHO-33", "off-1", &officer};
 
   // Signed events, made before the clock starts (in parallel).
@@ -150,13 +179,17 @@ int Main(int argc, char** argv) {
   co.server_vkey = (*ledger)->info().VerifierKey();
 
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  const double verify_1 = VerifyRate(1);
+  double verify_per_cpu_s = 0;
+  const double verify_1 = VerifyRate(1, &verify_per_cpu_s);
   const double verify_all = VerifyRate(static_cast<int>(cores));
 
   // Throughput: N connections, pipelined batches.
   std::vector<std::thread> clients;
   std::atomic<size_t> ok{0}, failed{0};
+  std::mutex cpu_mu;
+  double client_cpu = 0;  // CPU of the client threads (the rest is the server's)
   const auto start = Clock::now();
+  const double cpu_start = CpuSeconds();
   for (int c = 0; c < connections; ++c) {
     clients.emplace_back([&, c] {
       auto client = net::Client::Connect(co);
@@ -173,11 +206,19 @@ int Main(int argc, char** argv) {
       for (auto& b : (*client)->AppendPipelined(batches, window)) {
         for (auto& o : b) (o.ok() ? ok : failed)++;
       }
+      std::lock_guard lock(cpu_mu);
+      client_cpu += ThreadCpuSeconds();
     });
   }
   for (auto& t : clients) t.join();
   const double elapsed = Seconds(Clock::now() - start);
+  const double cpu = CpuSeconds() - cpu_start;
   const double appends_per_s = static_cast<double>(ok) / elapsed;
+  // Contention-independent: events per CPU-second of this process (client,
+  // TLS both ways, server, ledger), against verifies per CPU-second.
+  const double appends_per_cpu_s = static_cast<double>(ok) / cpu;
+  const double server_cpu = cpu - client_cpu;
+  const double server_appends_per_cpu_s = static_cast<double>(ok) / server_cpu;
 
   // Latency of single appends and of verified inclusion proofs.
   auto client = net::Client::Connect(co);
@@ -199,6 +240,30 @@ int Main(int argc, char** argv) {
   }
   (*server)->Shutdown();
 
+  // The same events appended in-process (same threads, same batches): what
+  // the ledger costs without the network.
+  double embedded_per_cpu_s = 0, embedded_per_s = 0;
+  {
+    auto embedded = make_store(dir + "/embedded");
+    if (!embedded.ok()) return die(embedded.status());
+    std::atomic<size_t> stored{0};
+    std::vector<std::thread> writers;
+    const auto t0 = Clock::now();
+    const double c0 = CpuSeconds();
+    for (int c = 0; c < connections; ++c) {
+      writers.emplace_back([&, c] {
+        for (size_t i = static_cast<size_t>(c) * batch; i < events; i += batch * static_cast<size_t>(connections)) {
+          std::vector<std::string> b(signed_events.begin() + static_cast<std::ptrdiff_t>(i),
+                                     signed_events.begin() + static_cast<std::ptrdiff_t>(std::min(events, i + batch)));
+          for (auto& o : (*embedded)->Append(std::move(b))) stored += o.ok();
+        }
+      });
+    }
+    for (auto& t : writers) t.join();
+    embedded_per_s = static_cast<double>(stored) / Seconds(Clock::now() - t0);
+    embedded_per_cpu_s = static_cast<double>(stored) / (CpuSeconds() - c0);
+  }
+
   const double goal = 0.7 * verify_1 * cores;
   nlohmann::json j = {
       {"events", ok.load()},
@@ -212,6 +277,15 @@ int Main(int argc, char** argv) {
       {"ed25519_verify_per_s_1core", verify_1},
       {"ed25519_verify_per_s_all_cores", verify_all},
       {"ratio_to_verify_per_core_x_cores", appends_per_s / (verify_1 * cores)},
+      {"cpu_seconds", cpu},
+      {"appends_per_cpu_s", appends_per_cpu_s},
+      {"ed25519_verify_per_cpu_s", verify_per_cpu_s},
+      {"ratio_per_cpu_s", appends_per_cpu_s / verify_per_cpu_s},
+      {"server_cpu_seconds", server_cpu},
+      {"server_appends_per_cpu_s", server_appends_per_cpu_s},
+      {"server_ratio_per_cpu_s", server_appends_per_cpu_s / verify_per_cpu_s},
+      {"embedded_appends_per_s", embedded_per_s},
+      {"embedded_appends_per_cpu_s", embedded_per_cpu_s},
       {"append_latency_us", {{"p50", Percentile(append_us, 0.5)}, {"p99", Percentile(append_us, 0.99)}}},
       {"proof_latency_us", {{"p50", Percentile(proof_us, 0.5)}, {"p99", Percentile(proof_us, 0.99)}}},
       {"tree_size", size},
@@ -224,6 +298,13 @@ int Main(int argc, char** argv) {
     fmt::print("Ed25519 verify (libsodium): {:.0f}/s on 1 core, {:.0f}/s on {} cores\n", verify_1, verify_all, cores);
     fmt::print("ratio appends / (verify per core x cores) = {:.2f} (goal >= 0.70, i.e. {:.0f} events/s)\n",
                appends_per_s / (verify_1 * cores), goal);
+    fmt::print("CPU: {:.2f} s for the appends = {:.0f} events per CPU-second (client and server together) vs "
+               "{:.0f} Ed25519 verifies per CPU-second: ratio {:.2f}\n",
+               cpu, appends_per_cpu_s, verify_per_cpu_s, appends_per_cpu_s / verify_per_cpu_s);
+    fmt::print("server alone: {:.2f} CPU-s = {:.0f} events per CPU-second: ratio {:.2f} to the verify rate\n",
+               server_cpu, server_appends_per_cpu_s, server_appends_per_cpu_s / verify_per_cpu_s);
+    fmt::print("the same appends in-process (no network): {:.0f} events/s, {:.0f} events per CPU-second\n",
+               embedded_per_s, embedded_per_cpu_s);
     fmt::print("single append latency: p50 {:.0f} us, p99 {:.0f} us\n", Percentile(append_us, 0.5),
                Percentile(append_us, 0.99));
     fmt::print("inclusion proof (client-verified) latency at {} events: p50 {:.0f} us, p99 {:.0f} us\n", size,
