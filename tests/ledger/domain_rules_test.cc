@@ -344,6 +344,11 @@ TEST_F(RulesTest, ReferralsGoToRegisteredAgencies) {
     });
   };
   Refused(refer("NOBODY-33"), "UNKNOWN_AGENCY");
+  Refused(Make(w_.Officer(), kHouse,
+               [](schema::Payload::Builder p) {
+                 p.initReferred().setToAgency("PSDHS-33");
+               }),
+          "MISSING_FIELD");
   Ok(refer("PSDHS-33"));
 }
 
@@ -376,10 +381,24 @@ TEST_F(RulesTest, EnumsAndLocationsAreChecked) {
                  p.initWelfareRightChecked().setRight(static_cast<schema::WelfareRight>(8));
                }),
           "BAD_WELFARE_RIGHT");
+  Refused(Make(w_.Officer(), kHouse,
+               [](schema::Payload::Builder p) {
+                 p.initWelfareRightChecked().setResult(static_cast<schema::WelfareResult>(3));
+               }),
+          "BAD_WELFARE_RESULT");
   Ok(Make(w_.Officer(), kHouse, [](schema::Payload::Builder p) {
     p.initWelfareRightChecked().setRight(schema::WelfareRight::ELDERLY);
     p.getWelfareRightChecked().setResult(schema::WelfareResult::ENROLLED_NOW);
   }));
+  auto select = [&](const std::string& programme) {
+    return Make(w_.Officer(), kHouse, [=](schema::Payload::Builder p) {
+      auto s = p.initHouseholdSelected();
+      s.setProgramme(programme);
+      s.setSelected(true);
+    });
+  };
+  Refused(select(""), "MISSING_FIELD");
+  Ok(select("sufficiency housing"));
   Refused(Make(w_.Officer(), kHouse,
                [](schema::Payload::Builder p) {
                  p.initHouseholdExited().setReason(static_cast<schema::ExitReason>(4));
@@ -417,6 +436,9 @@ TEST_F(RulesTest, RegistryAreasMustExist) {
   Refused(w_.factory.OfficerRegistered(w_.agency, "PHO-33", "off-5", k.PublicKeyBytes(), kDay,
                                        schema::OfficerRole::MENTOR, {"3301", "330199"}),
           "UNKNOWN_AREA");
+  Refused(w_.factory.OfficerRegistered(w_.agency, "PHO-33", "off-5", k.PublicKeyBytes(), kDay,
+                                       static_cast<schema::OfficerRole>(9)),
+          "BAD_ROLE");
   Ok(w_.factory.OfficerRegistered(w_.agency, "PHO-33", "off-5", k.PublicKeyBytes(), kDay,
                                   schema::OfficerRole::MENTOR, {"33", "3301", "330101", "33010103"}));
 }
