@@ -18,11 +18,18 @@ int main(int argc, char** argv) {
   app.add_option("--data", globals.data_dir, "Store directory (as given to ledgerd --data)")
       ->required()
       ->type_name("DIR");
+  app.add_option("--calendar", globals.calendar_name,
+                 "Years of dates given and shown: ce (2022-09-30) or be, the Buddhist Era (2565-09-30)")
+      ->check(CLI::IsMember({"ce", "be"}));
+  app.add_option("--areas", globals.areas_csv,
+                 "Area names: a CSV in the format of thai_admin_divisions.csv (default: the built-in path)")
+      ->type_name("FILE");
   app.require_subcommand(1);
   app.fallthrough();  // --data may also follow the subcommand
 
   std::vector<Subcommand> commands = {
-      AddExportCommand(app, globals),
+      AddExportCommand(app, globals),   AddStatusCommand(app, globals), AddReportCommand(app, globals),
+      AddSeriesCommand(app, globals),   AddChartCommand(app, globals),  AddAnomaliesCommand(app, globals),
   };
 
   try {

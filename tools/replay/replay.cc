@@ -1,6 +1,7 @@
 #include "replay/replay.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdio>
 
@@ -18,6 +19,38 @@ int Fail(const Status& status) {
 int UsageError(const std::string& message) {
   fmt::print(stderr, "ledger-replay: {}\n", message);
   return kExitUsage;
+}
+
+int ArgumentOrFail(const Status& status) {
+  if (status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kOutOfRange) {
+    return UsageError(status.message());
+  }
+  return Fail(status);
+}
+
+Status WriteOut(std::string_view text) {
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
+    return UnavailableError("writing to stdout failed", "WRITE_FAILED");
+  }
+  return OkStatus();
+}
+
+void AddFormatOptions(CLI::App* cmd, FormatOption* option, const std::vector<std::string>& choices) {
+  option->name = choices.front();
+  cmd->add_option("--format", option->name, fmt::format("Output: {} (default {})", fmt::join(choices, ", "),
+                                                        choices.front()))
+      ->check(CLI::IsMember(choices));
+  cmd->add_flag("--json", option->json, "Same as --format json");
+}
+
+const tools::AdminAreas& AreaNames(const Globals& globals) {
+  if (!globals.names) {
+    const std::string path = globals.areas_csv.empty() ? tools::AdminAreas::DefaultCsvPath() : globals.areas_csv;
+    auto loaded = tools::AdminAreas::Load(path);
+    if (!loaded.ok()) fmt::print(stderr, "ledger-replay: warning: no area names ({})\n", loaded.status().message());
+    globals.names = std::make_shared<const tools::AdminAreas>(loaded.ok() ? std::move(*loaded) : tools::AdminAreas());
+  }
+  return *globals.names;
 }
 
 }  // namespace ledger::replay

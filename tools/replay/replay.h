@@ -11,7 +11,9 @@
 //     return {cmd, [opts, &globals] { ... return kExitOk; }};
 //   }
 //
-// Every subcommand opens the store read-only and never changes it.
+// Every subcommand opens the store read-only and never changes it. Dates
+// on the command line and in output go through calendar.h in the calendar
+// of --calendar (ce or be); moment.h resolves --as-of/--seq/--fy.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -19,7 +21,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "common/admin_areas.h"
+#include "ledger/calendar.h"
 #include "ledger/ledger.h"
 #include "ledger/status.h"
 
@@ -32,7 +38,28 @@ inline constexpr int kExitUsage = 2;
 // Options of the main command, shared by every subcommand.
 struct Globals {
   std::string data_dir;
+  std::string calendar_name = "ce";   // --calendar: ce or be (checked by CLI11)
+  std::string areas_csv;              // --areas: names of the DOPA areas; "" = the built-in path
+  Calendar calendar() const { return calendar_name == "be" ? Calendar::kBe : Calendar::kCe; }
+  // Loaded on first use by AreaNames().
+  mutable std::shared_ptr<const tools::AdminAreas> names;
 };
+
+// Output formats of data subcommands: --format text|csv|json, and --json as
+// a short form of --format json.
+enum class Format { kText, kCsv, kJson };
+struct FormatOption {
+  std::string name = "text";
+  bool json = false;
+  Format format() const { return json || name == "json" ? Format::kJson : name == "csv" ? Format::kCsv : Format::kText; }
+};
+// Adds --format (one of `choices`, the first is the default) and --json.
+void AddFormatOptions(CLI::App* cmd, FormatOption* option, const std::vector<std::string>& choices);
+
+// Area names (Thai and English) from --areas or the built-in CSV path.
+// Never fails: when the list cannot be read, prints one warning on stderr
+// and returns an empty list (names are then blank).
+const tools::AdminAreas& AreaNames(const Globals& globals);
 
 struct Subcommand {
   CLI::App* app = nullptr;
@@ -47,7 +74,16 @@ StatusOr<std::unique_ptr<Ledger>> OpenStore(const Globals& globals);
 int Fail(const Status& status);
 // Prints "ledger-replay: <message>" on stderr and returns kExitUsage.
 int UsageError(const std::string& message);
+// UsageError for a bad argument (InvalidArgument, OutOfRange), else Fail.
+int ArgumentOrFail(const Status& status);
+// Writes `text` to stdout and flushes. Errors: Unavailable (WRITE_FAILED).
+Status WriteOut(std::string_view text);
 
 Subcommand AddExportCommand(CLI::App& app, const Globals& globals);
+Subcommand AddStatusCommand(CLI::App& app, const Globals& globals);
+Subcommand AddReportCommand(CLI::App& app, const Globals& globals);
+Subcommand AddSeriesCommand(CLI::App& app, const Globals& globals);
+Subcommand AddChartCommand(CLI::App& app, const Globals& globals);
+Subcommand AddAnomaliesCommand(CLI::App& app, const Globals& globals);
 
 }  // namespace ledger::replay
