@@ -133,6 +133,8 @@ class Verifier {
   Head* CheckHouseholdLink(const EventItem& item);
   void CheckTrust(Chunk& chunk, const EventItem& item);
   void MissingRange(uint64_t begin, uint64_t end, const std::string& why);
+  // Missing, undecodable or found altered: links to it are not blamed.
+  bool Unreliable(uint64_t seq) const;
   void FinalizePending(const Hash* next_prev_hash);
   bool LastEventMatchesCheckpoint(uint64_t seq, const Hash& computed);
   std::optional<Hash> RecordedLeaf(uint64_t seq);
@@ -164,7 +166,8 @@ class Verifier {
   std::optional<Pending> pending_;
   std::optional<Hash> last_hash_ = Hash{};   // agreed leaf hash of next_seq_-1 (zeros before 0)
   HouseholdHeads heads_;
-  std::unordered_set<uint64_t> unreliable_;  // missing, undecodable or altered events
+  std::unordered_set<uint64_t> unreliable_;  // undecodable or altered events
+  std::map<uint64_t, uint64_t> missing_;      // missing events: [begin, end)
   KeyRegistry registry_;
   rocksdb::WriteBatch scratch_;               // KeyRegistry::Apply's puts, discarded
   merkle::TreeBuilder tree_;
@@ -297,16 +300,22 @@ void Verifier::MissingRange(uint64_t begin, uint64_t end, const std::string& why
   sink_.Add(SeqProblem("missing_event", begin,
                        end - begin == 1 ? fmt::format("event {} is missing{}", begin, why)
                                         : fmt::format("events {}..{} are missing{}", begin, end - 1, why)));
+  missing_[begin] = end;
   for (uint64_t seq = begin; seq < end; ++seq) {
     FinalizePending(nullptr);
     if (!tree_ok_) {
       // Nothing to rebuild with: skip the rest of the gap at once.
-      for (uint64_t s = seq; s < end && unreliable_.size() < (1u << 20); ++s) unreliable_.insert(s);
       pending_ = Pending{end - 1, nullptr, nullptr};
       break;
     }
     pending_ = Pending{seq, nullptr, nullptr};
   }
+}
+
+bool Verifier::Unreliable(uint64_t seq) const {
+  if (unreliable_.count(seq)) return true;
+  auto it = missing_.upper_bound(seq);
+  return it != missing_.begin() && seq < std::prev(it)->second;
 }
 
 std::optional<Hash> Verifier::RecordedLeaf(uint64_t seq) {
@@ -374,7 +383,6 @@ void Verifier::FinalizePending(const Hash* next_prev_hash) {
       agreed = recorded;
     }
   } else {
-    unreliable_.insert(seq);
     agreed = recorded ? recorded : next_prev_hash ? std::optional<Hash>(*next_prev_hash) : std::nullopt;
   }
 
@@ -434,8 +442,7 @@ Head* Verifier::CheckHouseholdLink(const EventItem& item) {
     return entry;
   }
   // A link to or past an event already found bad is explained by that event.
-  if ((item.household_prev_seq && unreliable_.count(*item.household_prev_seq)) ||
-      (head && unreliable_.count(head->seq))) {
+  if ((item.household_prev_seq && Unreliable(*item.household_prev_seq)) || (head && Unreliable(head->seq))) {
     return entry;
   }
   std::string want = head ? fmt::format("event {} ({}…)", head->seq, Short(head->hash)) : "none (its first event)";

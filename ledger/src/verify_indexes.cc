@@ -14,6 +14,7 @@ namespace ledger {
 namespace {
 
 constexpr int kBucketShift = 10;  // 1,024 seqs per bucket
+constexpr uint64_t kMaxDenseBuckets = uint64_t{1} << 16;  // 67 M seqs; 12 MiB for both sides
 
 constexpr Cf kFamilyCf[IndexAudit::kFamilyCount] = {kCfIdempotency, kCfByHousehold, kCfByAgency,
                                                     kCfByOfficer};
@@ -77,10 +78,10 @@ IndexAudit::IndexAudit(const Store& store, uint64_t events, ProblemSink* sink)
   } else {
     randombytes_buf(key_.data(), key_.size());
   }
-  size_t buckets = static_cast<size_t>((events >> kBucketShift) + 1);
+  const size_t dense = static_cast<size_t>(std::min<uint64_t>(events >> kBucketShift, kMaxDenseBuckets) + 1);
   for (int f = 0; f < kFamilyCount; ++f) {
-    expected_[f].assign(buckets, {});
-    stored_[f].assign(buckets, {});
+    expected_[f].dense.assign(dense, {});
+    stored_[f].dense.assign(dense, {});
   }
 }
 
@@ -128,8 +129,7 @@ void IndexAudit::Merge(const Expected& part) {
   std::lock_guard lock(mu_);
   for (int f = 0; f < kFamilyCount; ++f) {
     for (const auto& [bucket, fp] : part.buckets[f]) {
-      if (bucket >= expected_[f].size()) continue;  // beyond the log: reported by the event checks
-      Fingerprint& into = expected_[f][bucket];
+      Fingerprint& into = expected_[f].At(bucket);
       into.count += fp.count;
       into.lo += fp.lo;
       into.hi += fp.hi;
@@ -165,7 +165,7 @@ bool IndexAudit::ScanSlice(Family family, size_t max_entries) {
     }
   }
   for (const auto& [bucket, fp] : local) {
-    Fingerprint& into = stored_[family][bucket];  // only this family's scan writes here
+    Fingerprint& into = stored_[family].At(bucket);  // only this family's scan writes here
     into.count += fp.count;
     into.lo += fp.lo;
     into.hi += fp.hi;
@@ -182,8 +182,14 @@ bool IndexAudit::ScanSlice(Family family, size_t max_entries) {
 void IndexAudit::Finish() {
   for (int f = 0; f < kFamilyCount; ++f) {
     std::vector<uint64_t> bad;
-    for (size_t b = 0; b < expected_[f].size(); ++b) {
-      if (!(expected_[f][b] == stored_[f][b])) bad.push_back(b);
+    for (size_t b = 0; b < expected_[f].dense.size(); ++b) {
+      if (!(expected_[f].dense[b] == stored_[f].dense[b])) bad.push_back(b);
+    }
+    std::set<uint64_t> sparse;
+    for (const auto& [b, _] : expected_[f].sparse) sparse.insert(b);
+    for (const auto& [b, _] : stored_[f].sparse) sparse.insert(b);
+    for (uint64_t b : sparse) {
+      if (!(expected_[f].At(b) == stored_[f].At(b))) bad.push_back(b);
     }
     if (!bad.empty()) ExactCompare(static_cast<Family>(f), bad);
   }

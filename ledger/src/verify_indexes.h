@@ -26,6 +26,7 @@
 #include <rocksdb/iterator.h>
 
 #include <array>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -77,6 +78,13 @@ class IndexAudit {
     std::unique_ptr<rocksdb::Iterator> it;
     bool done = false;
   };
+  // Fingerprints by bucket: a vector for the first 2^16 buckets (67 M
+  // seqs), a map beyond, so that a bogus huge seq costs no memory.
+  struct Buckets {
+    std::vector<Fingerprint> dense;
+    std::map<uint64_t, Fingerprint> sparse;
+    Fingerprint& At(uint64_t bucket) { return bucket < dense.size() ? dense[bucket] : sparse[bucket]; }
+  };
 
   void AddEntry(std::vector<std::pair<uint64_t, Fingerprint>>* out, Family family, uint64_t seq,
                 std::string_view key, std::string_view key_tail, std::string_view value) const;
@@ -87,8 +95,8 @@ class IndexAudit {
   ProblemSink* sink_;
   std::array<uint8_t, 16> key_{};
   std::mutex mu_;
-  std::array<std::vector<Fingerprint>, kFamilyCount> expected_;
-  std::array<std::vector<Fingerprint>, kFamilyCount> stored_;
+  std::array<Buckets, kFamilyCount> expected_;
+  std::array<Buckets, kFamilyCount> stored_;
   std::array<Scan, kFamilyCount> scans_;
 };
 

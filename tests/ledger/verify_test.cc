@@ -347,6 +347,20 @@ TEST_F(VerifyTest, DeletedLastEventIsNamedMissing) {
   EXPECT_TRUE(HasKind(r, "missing_event")) << Describe(r);
 }
 
+TEST_F(VerifyTest, EventFarBeyondTheEndIsNamedWithoutExhaustingMemory) {
+  const uint64_t far = uint64_t{1} << 40;
+  {
+    RawStore raw(Dir());
+    raw.SetEvent(far, raw.Event(7));
+  }
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  Named n = NamedBy(r);
+  EXPECT_EQ(n.seqs, (std::set<uint64_t>{kEvents, far})) << Describe(r);
+  EXPECT_EQ(r.first_bad_seq, kEvents);
+  EXPECT_TRUE(HasKind(r, "missing_event")) << Describe(r);
+}
+
 TEST_F(VerifyTest, SwappedEventsNameBothSeqs) {
   for (auto [a, b] : {std::pair<uint64_t, uint64_t>{60, 200}, {90, 91}}) {
     SCOPED_TRACE(std::to_string(a) + " <-> " + std::to_string(b));
