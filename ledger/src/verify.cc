@@ -8,9 +8,11 @@
 //   trust chain (KeyRegistry), tree,
 //   tiles, checkpoint roots         --->   Ed25519 of the chunk's events and
 //                                          checkpoints               (second)
+//                                   --->   fold into the projections
+//                                          rebuild, chunk after chunk (second)
 //                                          scan the index families   (last)
 //   at the end: missing tail, partial tiles, extra tiles, index
-//   fingerprints, registry projection, the checkpoint to report
+//   fingerprints, registry, projections, the checkpoint to report
 //
 // An event k is judged only once event k+1 is known ("pending"), because
 // k+1's prevHash is one of the two witnesses of k's true leaf hash (the
@@ -92,7 +94,6 @@ std::optional<std::string_view> NoteText(std::string_view note) {
   if (blank == std::string_view::npos) return std::nullopt;
   return note.substr(0, blank + 1);
 }
-
 
 class Verifier {
  public:
