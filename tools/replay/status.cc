@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -128,22 +129,35 @@ json StatusJson(const HouseholdStatus& h, const tools::AdminAreas& names) {
   };
 }
 
+bool IsHashList(const json& v) {
+  return v.is_array() && std::all_of(v.begin(), v.end(), [](const json& e) {
+           return e.is_string() && e.get<std::string>().size() == 64;
+         });
+}
+
 // The payload fields of an export object, compactly: "purpose=follow-up
-// value_satang=50000". Hex blobs are shortened; empty values left out.
+// value_satang=50000". Lists of hashes become counts, long values are cut
+// (at a UTF-8 boundary), empty values left out.
 std::string Details(const json& event) {
   static const std::set<std::string> kEnvelope = {
       "seq",       "kind",           "household",   "agency",         "officer",   "occurred_at",
       "occurred_time", "recorded_at", "recorded_at_ns", "leaf_hash", "prev_hash", "household_prev_seq",
-      "household_prev_hash", "idempotency_key", "signature", "state", "corrected_by"};
+      "household_prev_hash", "idempotency_key", "signature", "state", "corrected_by", "house_code"};
+  constexpr size_t kMax = 48;
   std::vector<std::string> parts;
   for (const auto& [key, value] : event.items()) {
     if (kEnvelope.count(key) || value.is_null() || (value.is_string() && value.get<std::string>().empty()) ||
         (value.is_array() && value.empty())) {
       continue;
     }
-    std::string text = value.is_string() ? value.get<std::string>() : value.dump(-1, ' ', false,
-                                                                                   json::error_handler_t::replace);
-    if (text.size() > 48) text = text.substr(0, 45) + "...";
+    std::string text = IsHashList(value)    ? fmt::format("{} hash{}", value.size(), value.size() == 1 ? "" : "es")
+                       : value.is_string() ? value.get<std::string>()
+                                           : value.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (text.size() > kMax) {
+      size_t cut = kMax - 3;
+      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+      text = text.substr(0, cut) + "...";
+    }
     parts.push_back(key + "=" + text);
   }
   return fmt::format("{}", fmt::join(parts, " "));
@@ -242,14 +256,15 @@ int RunStatus(const Globals& globals, const StatusOptions& o) {
     overdue += a.OverdueOn(today);
     voided += a.voided;
   }
-  out += fmt::format("  plan        {} actions: {} done, {} overdue{}\n", h.plan.size() - voided, done, overdue,
+  out += fmt::format("  plan        {} action{}: {} done, {} overdue{}\n", h.plan.size() - voided,
+                     h.plan.size() - voided == 1 ? "" : "s", done, overdue,
                      voided ? fmt::format(" ({} voided)", voided) : "");
   std::vector<std::string> dims;
   for (Dimension d : kDimensions) {
     const MoneyTotal& m = h.help_by_dimension[int(d)];
     if (m.count) dims.push_back(fmt::format("{} {}", DimensionName(d), Baht(m.satang)));
   }
-  out += fmt::format("  help        {} records, {} THB{}\n", h.help_total.count, Baht(h.help_total.satang),
+  out += fmt::format("  help        {} record{}, {} THB{}\n", h.help_total.count, h.help_total.count == 1 ? "" : "s", Baht(h.help_total.satang),
                      dims.empty() ? "" : fmt::format(" ({})", fmt::join(dims, ", ")));
   out += fmt::format("  visits      {}{}\n", h.visits,
                      h.last_visit_seq ? fmt::format(", last {} (seq {})", FormatDate(h.last_visit, cal), *h.last_visit_seq)

@@ -35,8 +35,12 @@ std::string TextTable::Render() const {
   for (const auto& row : rows_) {
     for (size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], DisplayWidth(row[c]));
   }
+  // The rule spans the columns, the last one (often long free text) only
+  // as far as its header.
   size_t total = 0;
-  for (size_t w : width) total += w;
+  for (size_t c = 0; c < width.size(); ++c) {
+    total += c + 1 < width.size() || columns_[c].right ? width[c] : DisplayWidth(columns_[c].header);
+  }
   total += width.empty() ? 0 : 2 * (width.size() - 1);
 
   std::string out;
