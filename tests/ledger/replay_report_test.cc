@@ -365,5 +365,33 @@ TEST_F(ReplayReportTest, StatusShowsTheHouseholdAndItsTimelineAsOfAMoment) {
   EXPECT_NE(text.out.find("2564-11-10"), std::string::npos) << text.out;
 }
 
+TEST_F(ReplayReportTest, ExportFiltersByDateAndArea) {
+  // Seqs: registry 0-4; 5 October 5-8; 10 November 9-13; 1 December 14-17;
+  // 15 January 18; 1 February 19-20; 1 March 21.
+  auto seqs = [](std::vector<std::string> args) {
+    args.insert(args.begin(), {"export", "--format", "jsonl"});
+    CommandResult r = Replay(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<uint64_t> out;
+    for (const std::string& line : Lines(r.out)) out.push_back(json::parse(line)["seq"]);
+    return out;
+  };
+  using V = std::vector<uint64_t>;
+  EXPECT_EQ(seqs({"--from", "2021-11-10", "--to", "2021-12-01"}), (V{9, 10, 11, 12, 13, 14, 15, 16, 17}));
+  EXPECT_EQ(seqs({"--calendar", "be", "--from", "2564-11-10", "--to", "2564-12-01"}),
+            seqs({"--from", "2021-11-10", "--to", "2021-12-01"}));
+  EXPECT_EQ(seqs({"--from", "2022-03-01"}), (V{21}));
+  EXPECT_EQ(seqs({"--to", "2021-09-30"}), (V{0, 1, 2, 3, 4}));
+  EXPECT_EQ(seqs({"--from", "2022-02-01", "--to", "2022-02-01", "--dates", "occurred"}), (V{19, 20}));
+  EXPECT_EQ(seqs({"--area", "34"}), (V{8, 17, 21}));
+  EXPECT_EQ(seqs({"--area", "3301", "--from", "2021-12-01"}), (V{14, 15, 18, 19}));
+  EXPECT_EQ(seqs({"--area", "330201", "--from-seq", "10", "--to-seq", "20"}), (V{16, 20}));
+  CommandResult raw = Replay({"export", "--format", "raw", "--area", "34"});
+  ASSERT_EQ(Lines(raw.out).size(), 3u);
+  EXPECT_EQ(Lines(raw.out)[0].rfind("8\t", 0), 0u);
+  EXPECT_EQ(Replay({"export", "--format", "raw", "--from", "2022-03-02", "--to", "2022-03-01"}).exit_code, 2);
+  EXPECT_EQ(Replay({"export", "--format", "raw", "--area", "3"}).exit_code, 2);
+}
+
 }  // namespace
 }  // namespace ledger
