@@ -157,7 +157,7 @@ void AnomalyScanner::State::CountEntry(const Rec& r, uint64_t seq) {
   const FiscalYear fy = FiscalYearOf(Date(r.recorded));
   OfficerYear& y = officer_years[{r.who, fy.year_ce}];
   y.first_day = std::min(y.first_day, r.recorded);
-  if (r.recorded - r.occurred <= options.bulk_late_days) return;
+  if (r.recorded - r.occurred < options.bulk_late_days) return;
   if (r.recorded > Day(fy.last) - options.bulk_window_days) {
     y.late_in_window.push_back(seq);
   } else {
@@ -349,7 +349,7 @@ std::vector<Anomaly> AnomalyScanner::Findings() const {
     Rec key_rec;
     key_rec.who = key.first;
     st.Emit(out, AnomalyType::kBulkEntryBeforeCutoff, key_rec, std::move(ev), fy.last,
-         fmt::format("{} records dated more than {} days earlier entered in the last {} days before the {} cut-off "
+         fmt::format("{} records dated {} or more days earlier entered in the last {} days before the {} cut-off "
                      "(this officer's usual rate: {:.1f} per {} days)",
                      late.size(), o.bulk_late_days, o.bulk_window_days, FormatDate(fy.last), norm,
                      o.bulk_window_days));
@@ -358,7 +358,7 @@ std::vector<Anomaly> AnomalyScanner::Findings() const {
   // back_dating
   for (uint64_t s = 0; s < recs.size(); ++s) {
     const Rec& r = recs[s];
-    if (r.household == kNone || !r.counts() || r.recorded - r.occurred <= o.back_dating_days) continue;
+    if (r.household == kNone || !r.counts() || r.recorded - r.occurred < o.back_dating_days) continue;
     if (!in_bulk.empty() && in_bulk[s]) continue;
     st.Emit(out, AnomalyType::kBackDating, r, {{s, "event"}}, Date(r.occurred),
          fmt::format("{} dated {} recorded {} days later, on {}", EventKindName(r.kind), DateText(r.occurred),

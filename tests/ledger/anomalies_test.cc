@@ -174,7 +174,7 @@ TEST(AnomaliesTest, FindsExactlyOneOfEachInjectedKind) {
   AnomalyOptions narrow;
   narrow.duplicate_window_days = 10;
   for (const Anomaly& a : Scan(s.ledger(), s.ledger().Size(), narrow)) EXPECT_NE(a.type, AnomalyType::kDuplicateHelp);
-  // Without the bulk finding, its visits of July are back-dated (> 60 days).
+  // Without the bulk finding, its visits of July are back-dated (60 days or more).
   AnomalyOptions no_bulk;
   no_bulk.bulk_min_records = 100;
   size_t back_dated = 0;
@@ -208,17 +208,19 @@ TEST(AnomaliesTest, CleanLedgerJustInsideEveryThresholdHasNone) {
   s.Add(s.Psd(), House(2), {2022, 3, 1}, Help(D::LIVING, 9, "LIV-01", 50'000));
   auto copy = s.Add(s.Psd(), House(2), {2022, 3, 1}, Help(D::LIVING, 9, "LIV-01", 50'000));
   s.Add(s.Psd(), House(2), {2022, 3, 1}, Void(copy));
-  // Recorded exactly 60 days late; 15 visits in a day; help, then exit.
+  // Recorded 59 days late; 15 visits in a day; help, then exit.
   at({2022, 5, 1});
-  s.Add(s.Off2(), House(3), {2022, 3, 2}, Help(D::HEALTH, 4, "HLT-03", 1'000));
+  s.Add(s.Off2(), House(3), {2022, 3, 3}, Help(D::HEALTH, 4, "HLT-03", 1'000));
   for (int k = 0; k < 15; ++k) s.Add(s.Off2(), House(3), {2022, 5, 1}, Visited());
   s.Add(s.Off2(), House(3), {2022, 5, 1}, Exited());
   // Three late entries (31 days) by off-1 in June: its usual rate.
   at({2022, 6, 1});
   for (int k = 0; k < 3; ++k) s.Add(s.Off1(), House(4), {2022, 5, 1}, Visited());
-  // 19 late entries by off-1 in the last week: one short of bulk.
+  // 19 late entries by off-1 in the last week (41-59 days late): one short
+  // of bulk; and 13 days late is not late.
   at({2022, 9, 29});
   for (int k = 0; k < 19; ++k) s.Add(s.Off1(), House(4), {2022, 8, 1 + k}, Visited());
+  s.Add(s.Off1(), House(4), {2022, 9, 16}, Visited());
   // A correction on the cut-off day itself.
   at({2022, 9, 30});
   auto help = s.Add(s.Off1(), House(4), {2022, 9, 30}, Help(D::INCOME, 20, "INC-01", 2'000));

@@ -35,13 +35,13 @@
 //                           exit, or recorded after it: typically an exit
 //                           entered late, with help recorded in between.
 //                           One finding per exit, citing the exit and help.
-//   back_dating             a household event recorded more than
-//                           `back_dating_days` after its occurredAt date
+//   back_dating             a household event recorded `back_dating_days`
+//                           or more after its occurredAt date
 //                           (events already cited by a bulk-entry finding
 //                           are not repeated here).
 //   bulk_entry_before_cutoff an officer enters at least `bulk_min_records`
-//                           late records (recorded more than
-//                           `bulk_late_days` after their date) in the last
+//                           late records (recorded `bulk_late_days` or more
+//                           after their date) in the last
 //                           `bulk_window_days` of a fiscal year, and at
 //                           least `bulk_factor` times their own average per
 //                           such window earlier in that year. Counting late
