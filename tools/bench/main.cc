@@ -1,0 +1,207 @@
+// ledger-bench: throughput and latency of the core ledger, each figure set
+// against a baseline measured in the same run (docs/PERFORMANCE.md).
+//
+//   ledger-bench                                  # default run, a few minutes
+//   ledger-bench --with-10m                       # also 10 M-event proof store
+//   ledger-bench --benchmark_filter=proof --json  # proofs only, summary as JSON
+//
+// What each figure means and how it was measured: append_bench.h,
+// proof_bench.h, verify_bench.h.
+//
+// Google Benchmark flags (--benchmark_filter, --benchmark_format, ...) pass
+// through. Exit code 0 when every benchmark ran, 1 when one failed, 2 on a
+// usage error.
+#include <CLI/CLI.hpp>
+#include <benchmark/benchmark.h>
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "append_bench.h"
+#include "proof_bench.h"
+#include "results.h"
+#include "verify_bench.h"
+#include "workload.h"
+
+namespace ledger::bench {
+namespace {
+
+// Console output of Google Benchmark that also counts failed benchmarks.
+class CountingReporter : public benchmark::ConsoleReporter {
+ public:
+  explicit CountingReporter(bool color) : ConsoleReporter(color ? OO_ColorTabular : OO_Tabular) {}
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const auto& r : runs) {
+      if (r.error_occurred) ++failures_;
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  int failures() const { return failures_; }
+
+ private:
+  int failures_ = 0;
+};
+
+std::string DefaultStoreDir() {
+  if (const char* d = std::getenv("LEDGER_BENCH_DIR"); d != nullptr && *d != '\0') return d;
+  return "/tmp/ledger-bench-stores";
+}
+
+bool EnvFlag(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' && std::string(v) != "0";
+}
+
+int Main(int argc, char** argv) {
+  AppendConfig append;
+  append.work_dir = std::filesystem::temp_directory_path().string();
+  int reps = 3;
+  std::string store_dir = DefaultStoreDir();
+  std::vector<uint64_t> proof_sizes = {1'000'000};
+  bool with_10m = EnvFlag("LEDGER_BENCH_10M");
+  bool json = false;
+  uint64_t verify_events = 200'000;
+  int verify_threads = 2;
+
+  CLI::App app{"ledger-bench: append throughput and proof latency of the ledger, as ratios against baselines "
+               "measured in the same run"};
+  app.footer(
+      "Google Benchmark flags pass through, e.g. --benchmark_filter=REGEX, --benchmark_format=json, "
+      "--benchmark_min_time=SECONDS.\nEnvironment: LEDGER_BENCH_DIR (proof store cache), LEDGER_BENCH_10M=1 "
+      "(same as --with-10m).");
+  app.allow_extras();
+  app.add_option("--events", append.events, "Events per unsigned append run")->capture_default_str();
+  app.add_option("--signed-events", append.signed_events, "Events per signed append run and verify baseline")
+      ->capture_default_str();
+  app.add_option("--producers", append.producers, "Threads calling Ledger::AppendAsync")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_option("--batch", append.batch, "Events per AppendAsync call")->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--in-flight", append.in_flight, "AppendAsync calls each producer keeps outstanding")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_option("--reps", reps, "Repetitions of each append run (baseline and ledger interleaved)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  app.add_option("--work-dir", append.work_dir, "Where fresh stores for append runs are made and removed")
+      ->capture_default_str();
+  app.add_option("--store-dir", store_dir, "Cache of proof stores, reused across runs ($LEDGER_BENCH_DIR)")
+      ->capture_default_str();
+  app.add_option("--proof-sizes", proof_sizes, "Store sizes (events) for proof latency")
+      ->capture_default_str()
+      ->delimiter(',');
+  app.add_option("--verify-events", verify_events, "Size of the store VerifyStore audits (cached like proof stores)")
+      ->capture_default_str();
+  app.add_option("--verify-threads", verify_threads, "VerifyOptions::threads")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_flag("--with-10m", with_10m, "Also measure proofs on a 10,000,000-event store (built once, ~5 min)");
+  app.add_flag("--json", json, "Print the summary as JSON on stdout (benchmark table goes to stderr)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  // What CLI11 did not take goes to Google Benchmark, which must take all of it.
+  std::vector<std::string> rest = app.remaining();
+  std::vector<char*> bargv = {argv[0]};
+  for (auto& r : rest) bargv.push_back(r.data());
+  int bargc = static_cast<int>(bargv.size());
+  benchmark::Initialize(&bargc, bargv.data());
+  if (bargc > 1) {
+    std::cerr << "ledger-bench: unknown argument '" << bargv[1] << "' (see --help)\n";
+    return 2;
+  }
+  if (with_10m && std::find(proof_sizes.begin(), proof_sizes.end(), 10'000'000) == proof_sizes.end()) {
+    proof_sizes.push_back(10'000'000);
+  }
+
+  Workload workload;
+  Results results;
+  AppendBench ab(workload, append, &results);
+  ProofStores stores(workload, store_dir, &results);
+  std::vector<std::unique_ptr<ProofBench>> proofs;
+
+  auto once = [](benchmark::internal::Benchmark* b) { b->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond); };
+  for (int r = 0; r < reps; ++r) {
+    once(benchmark::RegisterBenchmark(fmt::format("append/raw_rocksdb/rep:{}", r).c_str(),
+                                      [&](benchmark::State& s) { ab.RawRocks(s); }));
+    once(benchmark::RegisterBenchmark(fmt::format("append/ledger_unsigned/rep:{}", r).c_str(),
+                                      [&](benchmark::State& s) { ab.LedgerUnsigned(s); }));
+  }
+  for (int r = 0; r < reps; ++r) {
+    for (int t : {1, 2}) {
+      once(benchmark::RegisterBenchmark(fmt::format("signed/ed25519_verify/threads:{}/rep:{}", t, r).c_str(),
+                                        [&, t](benchmark::State& s) { ab.Ed25519(s, t); }));
+    }
+    once(benchmark::RegisterBenchmark(fmt::format("signed/ledger_signed/rep:{}", r).c_str(),
+                                      [&](benchmark::State& s) { ab.LedgerSigned(s); }));
+  }
+  VerifyBench vb(&stores, verify_events, verify_threads, &results);
+  for (int t : {1, 2}) {
+    once(benchmark::RegisterBenchmark(fmt::format("verify/sha256_leaves/threads:{}", t).c_str(),
+                                      [&, t](benchmark::State& s) { vb.Sha256(s, t); }));
+  }
+  for (bool sig : {false, true}) {
+    once(benchmark::RegisterBenchmark(fmt::format("verify/store/signatures:{}", sig ? 1 : 0).c_str(),
+                                      [&, sig](benchmark::State& s) { vb.Store(s, sig); }));
+  }
+  for (uint64_t n : proof_sizes) {
+    proofs.push_back(std::make_unique<ProofBench>(&stores, n, &results));
+    ProofBench* p = proofs.back().get();
+    benchmark::RegisterBenchmark(fmt::format("proof/inclusion/events:{}", n).c_str(),
+                                 [p](benchmark::State& s) { p->Inclusion(s); })
+        ->UseManualTime()
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(fmt::format("proof/consistency/events:{}", n).c_str(),
+                                 [p](benchmark::State& s) { p->Consistency(s); })
+        ->UseManualTime()
+        ->Unit(benchmark::kMicrosecond);
+  }
+
+  results.AddRatio({"embedded append, unsigned", "append.ledger", "append.raw", "events/s", 0.5, 0.8});
+  results.AddRatio({"CPU per event: ledger vs raw RocksDB", "append.ledger.cpu_us", "append.raw.cpu_us",
+                    "us"});
+  results.AddRatio({"signed append vs Ed25519 verify, 2 threads", "signed.ledger", AppendBench::VerifyKey(2),
+                    "events/s"});
+  results.AddRatio({"signed append vs Ed25519 verify, 1 thread", "signed.ledger", AppendBench::VerifyKey(1),
+                    "events/s"});
+  results.AddRatio({"Ed25519 verify, 2 threads vs 1", AppendBench::VerifyKey(2), AppendBench::VerifyKey(1), "verify/s"});
+  results.AddRatio({"verify store, no signatures vs SHA-256 2 threads", VerifyBench::StoreKey(false),
+                    VerifyBench::Sha256Key(2), "events/s", 0.5});
+  results.AddRatio({"verify store, signatures vs Ed25519 2 threads", VerifyBench::StoreKey(true),
+                    AppendBench::VerifyKey(2), "events/s"});
+  for (uint64_t n : proof_sizes) {
+    for (const char* kind : {"inclusion", "consistency"}) {
+      std::string key = fmt::format("proof.{}.{}", kind, n);
+      results.AddLimit({fmt::format("{} proof, {} events, median", kind, n), key + ".p50", "us", 50});
+      results.AddLimit({fmt::format("{} proof, {} events, p99", kind, n), key + ".p99", "us", 0});
+    }
+  }
+
+  CountingReporter reporter(::isatty(json ? STDERR_FILENO : STDOUT_FILENO) != 0);
+  if (json) reporter.SetOutputStream(&std::cerr);
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  results.Print(std::cout, json);
+  if (reporter.failures() > 0) {
+    std::cerr << fmt::format("ledger-bench: {} benchmark(s) failed\n", reporter.failures());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace ledger::bench
+
+int main(int argc, char** argv) {
+  try {
+    return ledger::bench::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "ledger-bench: " << e.what() << "\n";
+    return 1;
+  }
+}
