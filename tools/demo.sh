@@ -22,5 +22,16 @@ if [ -x "$BUILD/tools/ledger-replay" ]; then
   "$BUILD/tools/ledger-replay" --data "$DEMO/store" export --format jsonl | head -n 3
 fi
 
+if [ -x "$BUILD/tools/ledger-seed" ] && [ -x "$BUILD/tools/ledger-replay" ]; then
+  if [ ! -d "$VAR/sisaket" ]; then
+    bold "a seeded programme: ledger-seed --data $VAR/sisaket --households 300 --seed 7 --provinces 33"
+    "$BUILD/tools/ledger-seed" --data "$VAR/sisaket" --households 300 --seed 7 --provinces 33
+  fi
+  bold "district progress report as of 2022-09-30: ledger-replay --data $VAR/sisaket report --by district --as-of 2022-09-30"
+  "$BUILD/tools/ledger-replay" --data "$VAR/sisaket" report --by district --as-of 2022-09-30
+  bold "the inspector's anomaly list: ledger-replay --data $VAR/sisaket anomalies"
+  "$BUILD/tools/ledger-replay" --data "$VAR/sisaket" anomalies | head -n 15
+fi
+
 bold "done"
 echo "The store is in $DEMO/store; run 'tools/dev run' again to append more."
