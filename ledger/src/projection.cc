@@ -9,6 +9,7 @@
 #include <bit>
 #include <cstring>
 
+#include "digits.h"
 #include "ledger/event_codec.h"
 #include "ledger/merkle.h"
 #include "projection_internal.h"
@@ -22,16 +23,6 @@ uint64_t IndicatorBit(unsigned n) { return n >= 1 && n <= kMaxIndicatorBit ? uin
 template <typename E>
 E EnumOr(uint16_t raw, int count, E fallback) {
   return raw < count ? static_cast<E>(raw) : fallback;
-}
-
-std::optional<uint32_t> Digits(std::string_view s, size_t n) {
-  if (s.size() != n) return std::nullopt;
-  uint32_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint32_t>(c - '0');
-  }
-  return v;
 }
 
 uint32_t DateOf(schema::Date::Reader d) {
@@ -79,8 +70,8 @@ bool RecordFromPayload(Core& core, schema::Payload::Reader p, Record* r) {
       Targeted d;
       d.survey_year = t.getSurveyYear();
       d.source = EnumOr(static_cast<uint16_t>(t.getSource()), kTargetSourceCount, TargetSource::kTpmap);
-      d.subdistrict = Digits(t.getSubdistrict().cStr(), 6).value_or(0);
-      if (auto v = Digits(t.getVillage().cStr(), 8)) d.village = static_cast<uint8_t>(*v % 100);
+      d.subdistrict = ParseDigits(t.getSubdistrict().cStr(), 6).value_or(0);
+      if (auto v = ParseDigits(t.getVillage().cStr(), 8)) d.village = static_cast<uint8_t>(*v % 100);
       for (uint8_t n : t.getFailingIndicators()) d.failing |= IndicatorBit(n);
       d.members = t.getMembers();
       d.member_hashes = static_cast<uint16_t>(std::min<size_t>(t.getMemberIdHashes().size(), 0xffff));
@@ -300,7 +291,7 @@ std::string AreaCodeString(uint32_t code) { return std::to_string(code); }
 std::optional<uint32_t> ParseAreaCode(std::string_view code) {
   if (code.size() != 2 && code.size() != 4 && code.size() != 6) return std::nullopt;
   if (code[0] == '0') return std::nullopt;
-  return Digits(code, code.size());
+  return ParseDigits(code, code.size());
 }
 
 namespace {

@@ -75,6 +75,11 @@ class ChunkReader {
     cv_.notify_all();
     return c;
   }
+  // Hands a consumed chunk back so that its buffers are reused.
+  void Recycle(Chunk c) {
+    std::lock_guard lock(mu_);
+    if (free_.size() < kChunksInFlight) free_.push_back(std::move(c));
+  }
   Status status() {
     std::lock_guard lock(mu_);
     return status_;
@@ -106,9 +111,19 @@ class ChunkReader {
     ro.readahead_size = 4 << 20;
     ro.fill_cache = false;
     std::unique_ptr<rocksdb::Iterator> it(store.db()->NewIterator(ro, store.cf(kCfEvents)));
-    auto fresh = [](uint64_t first) {
+    auto fresh = [this](uint64_t first) {
       Chunk c;
+      {
+        std::lock_guard lock(mu_);
+        if (!free_.empty()) {
+          c = std::move(free_.back());
+          free_.pop_back();
+        }
+      }
       c.first = first;
+      c.bytes.clear();
+      c.ends.clear();
+      c.hashes.clear();
       c.bytes.reserve(kChunkEvents * 640);   // leaves are 8-byte multiples: each stays word-aligned
       c.ends.reserve(kChunkEvents);
       c.hashes.reserve(kChunkEvents);
@@ -139,6 +154,7 @@ class ChunkReader {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Chunk> ready_;
+  std::vector<Chunk> free_;
   bool done_ = false;
   bool stop_ = false;
   Status status_;
@@ -159,6 +175,7 @@ Status Replay(const Ledger& ledger, uint64_t from, uint64_t to, projection::Core
         start = c->ends[i];
         RETURN_IF_ERROR(core->ApplyLeaf(leaf, c->hashes[i]));
       }
+      reader.Recycle(std::move(*c));
       const uint64_t done = core->applied() - from;
       if (options.progress && done >= next_report) {
         options.progress(done, total);

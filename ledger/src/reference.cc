@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "digits.h"
+
 namespace ledger {
 
 // Generated at build time from the DOPA area list (ledger/cmake/embed_areas.cmake).
@@ -28,16 +30,6 @@ constexpr IndicatorRow kDefaultIndicators[] = {
     {20, Dimension::kIncome},    {21, Dimension::kIncome},    {22, Dimension::kIncome},
     {27, Dimension::kAccess},    {28, Dimension::kAccess},
 };
-
-std::optional<uint32_t> ParseCode(std::string_view s, size_t digits) {
-  if (s.size() != digits) return std::nullopt;
-  uint32_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint32_t>(c - '0');
-  }
-  return v;
-}
 
 std::vector<std::string_view> SplitCsv(std::string_view line) {
   std::vector<std::string_view> out;
@@ -85,7 +77,7 @@ const ReferenceData& ReferenceData::Builtin() {
     std::vector<uint32_t> subs;
     subs.reserve(kEmbeddedSubdistrictCount);
     std::string_view all(kEmbeddedSubdistrictCodes);
-    for (size_t i = 0; i + 6 <= all.size(); i += 6) subs.push_back(*ParseCode(all.substr(i, 6), 6));
+    for (size_t i = 0; i + 6 <= all.size(); i += 6) subs.push_back(*ParseDigits(all.substr(i, 6), 6));
     r->SetAreasFromSubdistricts(std::move(subs));
     r->indicators_.fill(-1);
     for (const auto& row : kDefaultIndicators) r->indicators_[row.indicator] = static_cast<int8_t>(row.dimension);
@@ -103,7 +95,7 @@ StatusOr<ReferenceData> ReferenceData::Load(const std::string& areas_csv, const 
       std::string_view line = Trim(lines[i]);
       if (line.empty()) continue;
       auto cols = SplitCsv(line);
-      auto code = cols.size() >= 7 ? ParseCode(Trim(cols[6]), 6) : std::nullopt;
+      auto code = cols.size() >= 7 ? ParseDigits(Trim(cols[6]), 6) : std::nullopt;
       if (!code) {
         return InvalidArgumentError(
             fmt::format("{}:{}: column 7 must be a 6-digit sub-district code", areas_csv, i + 1), "BAD_REFERENCE");
@@ -149,7 +141,7 @@ bool ReferenceData::AreaExists(std::string_view code) const {
     case 6: list = &subdistricts_; break;
     default: return false;
   }
-  auto v = ParseCode(code, code.size());
+  auto v = ParseDigits(code, code.size());
   return v && std::binary_search(list->begin(), list->end(), *v);
 }
 

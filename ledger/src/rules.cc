@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "digits.h"
 #include "ledger/projection.h"
 
 namespace ledger {
@@ -22,14 +23,6 @@ constexpr int32_t kMinLat = 5'000'000, kMaxLat = 21'000'000;
 constexpr int32_t kMinLon = 97'000'000, kMaxLon = 106'000'000;
 
 std::string_view Sv(capnp::Text::Reader t) { return {t.cStr(), t.size()}; }
-
-bool IsDigits(std::string_view s, size_t n) {
-  if (s.size() != n) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
 
 bool IsHouseholdKind(P::Which w) {
   return w != P::AGENCY_REGISTERED && w != P::OFFICER_REGISTERED && w != P::OFFICER_KEY_REVOKED;

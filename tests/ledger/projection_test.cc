@@ -8,33 +8,28 @@
 
 #include "ledger/event.h"
 #include "ledger/projection.h"
+#include "support/scripted_ledger.h"
 #include "support/test_ledger.h"
 
 namespace ledger {
 namespace {
 
+using testing::Assess;
+using testing::Exited;
+using testing::Fill;
 using testing::KeyFromByte;
+using testing::MentorOf;
+using testing::Resolved;
+using testing::Targeted;
 using testing::TempDir;
+using testing::Visited;
+using testing::Void;
 using testing::World;
-using Fill = std::function<void(schema::Payload::Builder)>;
 
 capnp::Data::Reader AsData(const Hash& h) { return capnp::Data::Reader(h.data(), h.size()); }
 
 constexpr CivilDate kDay{2022, 3, 15};
 
-Fill Targeted(const std::string& house, const std::string& sub, std::vector<uint8_t> failing, uint16_t year = 2565) {
-  return [=](schema::Payload::Builder p) {
-    auto t = p.initHouseholdTargeted();
-    t.setHouseCode(house);
-    t.setProvince(sub.substr(0, 2));
-    t.setDistrict(sub.substr(0, 4));
-    t.setSubdistrict(sub);
-    t.setSurveyYear(year);
-    auto f = t.initFailingIndicators(static_cast<unsigned>(failing.size()));
-    for (unsigned i = 0; i < failing.size(); ++i) f.set(i, failing[i]);
-    t.setMembers(4);
-  };
-}
 Fill Help(schema::Dimension d, uint8_t indicator, int64_t satang, int32_t plan_ref = -1) {
   return [=](schema::Payload::Builder p) {
     auto a = p.initAssistanceGiven();
@@ -44,30 +39,6 @@ Fill Help(schema::Dimension d, uint8_t indicator, int64_t satang, int32_t plan_r
     a.setQuantity(1);
     a.setValueSatang(satang);
     a.setPlanActionRef(plan_ref);
-  };
-}
-Fill Level(schema::Level l) {
-  return [=](schema::Payload::Builder p) { p.initLevelAssessed().setLevel(l); };
-}
-Fill Resolve(uint8_t n) {
-  return [=](schema::Payload::Builder p) { p.initIndicatorResolved().setIndicator(n); };
-}
-Fill Mentor(const std::string& officer) {
-  return [=](schema::Payload::Builder p) { p.initMentorAssigned().setOfficerId(officer); };
-}
-Fill Visit() {
-  return [](schema::Payload::Builder p) { p.initHouseholdVisited().setPurpose("follow-up"); };
-}
-Fill Exit() {
-  return [](schema::Payload::Builder p) { p.initHouseholdExited().setReason(schema::ExitReason::MOVED); };
-}
-Fill Void(const AppendResult& r) {
-  return [=](schema::Payload::Builder p) {
-    auto c = p.initCorrection();
-    c.setCorrectedSeq(r.seq);
-    c.setCorrectedHash(AsData(r.leaf_hash));
-    c.setReason("recorded twice");
-    c.getAction().setVoid();
   };
 }
 Fill Replace(const AppendResult& r, const Fill& with) {
@@ -151,25 +122,25 @@ TEST_F(ProjectionTest, HandComputedFigures) {
   const std::string h1 = "33010000001", h2 = "33010000002", h3 = "33020000003", h4 = "33010000004";
   // H1 in 330101: mentor, plan of two actions, help in two dimensions, resolves 4, survive -> sufficient.
   Add(w_.Officer(), h1, Targeted(h1, "330101", {4, 9, 22}));
-  Add(w_.Officer(), h1, Mentor("off-2"));
+  Add(w_.Officer(), h1, MentorOf("off-2"));
   Add(w_.Officer(), h1, Plan({{schema::Dimension::HEALTH, 4, "PHO-33", {2022, 5, 1}},
                              {schema::Dimension::LIVING, 9, "PSDHS-33", {2022, 12, 31}}}));
   AppendResult h1_help = Add(w_.Officer(), h1, Help(schema::Dimension::HEALTH, 4, 50'000, 0));
   Add(Psd(), h1, Help(schema::Dimension::LIVING, 9, 120'000));
-  Add(w_.Officer(), h1, Resolve(4));
-  Add(w_.Officer(), h1, Level(schema::Level::SURVIVE));
-  AppendResult sufficient = Add(w_.Officer(), h1, Level(schema::Level::SUFFICIENT), {2022, 4, 2});
-  Add(w_.Officer(), h1, Level(schema::Level::SUFFICIENT), {2022, 4, 9});   // same level again: when reached stays
+  Add(w_.Officer(), h1, Resolved(4));
+  Add(w_.Officer(), h1, Assess(schema::Level::SURVIVE));
+  AppendResult sufficient = Add(w_.Officer(), h1, Assess(schema::Level::SUFFICIENT), {2022, 4, 2});
+  Add(w_.Officer(), h1, Assess(schema::Level::SUFFICIENT), {2022, 4, 9});   // same level again: when reached stays
   // H2 in 330102: the same help recorded twice, the copy voided.
   Add(w_.Officer(), h2, Targeted(h2, "330102", {20}));
   Add(w_.Officer(), h2, Help(schema::Dimension::INCOME, 0, 30'000));
   AppendResult copy = Add(w_.Officer(), h2, Help(schema::Dimension::INCOME, 0, 30'000));
   AppendResult voided = Add(w_.Officer2(), h2, Void(copy));
-  Add(w_.Officer(), h2, Level(schema::Level::SURVIVE));
+  Add(w_.Officer(), h2, Assess(schema::Level::SURVIVE));
   // H3 in 330201 (district 3302): visited, then moved away.
   Add(w_.Officer(), h3, Targeted(h3, "330201", {27}));
-  Add(w_.Officer(), h3, Visit(), {2022, 3, 20});
-  Add(w_.Officer(), h3, Exit());
+  Add(w_.Officer(), h3, Visited(), {2022, 3, 20});
+  Add(w_.Officer(), h3, Exited());
   // H4 in 330101: targeted by mistake, voided by the operator.
   AppendResult h4_target = Add(w_.Officer(), h4, Targeted(h4, "330101", {4}));
   Add(Operator(), h4, Void(h4_target));
@@ -398,15 +369,15 @@ class Programme {
         return Make(w_.Officer(), i, Plan({{schema::Dimension::HEALTH, 4, "PHO-33", {2022, 9, 30}},
                                           {schema::Dimension::INCOME, 20, "PSDHS-33", {2022, 6, 30}}}));
       case 4:
-        return Make(w_.Officer(), i, Level(static_cast<schema::Level>(rng_() % 3)));
+        return Make(w_.Officer(), i, Assess(static_cast<schema::Level>(rng_() % 3)));
       case 5: {
-        if (h.failing.empty()) return Make(w_.Officer2(), i, Visit());
+        if (h.failing.empty()) return Make(w_.Officer2(), i, Visited());
         int n = *std::next(h.failing.begin(), static_cast<long>(rng_() % h.failing.size()));
         h.apply = [&h, n](const AppendResult&) { h.failing.erase(n); };
-        return Make(w_.Officer(), i, Resolve(static_cast<uint8_t>(n)));
+        return Make(w_.Officer(), i, Resolved(static_cast<uint8_t>(n)));
       }
       case 6: {
-        if (h.helps.empty()) return Make(w_.Officer(), i, Visit());
+        if (h.helps.empty()) return Make(w_.Officer(), i, Visited());
         size_t k = rng_() % h.helps.size();
         AppendResult target = h.helps[k];
         h.apply = [&h, k](const AppendResult&) { h.helps.erase(h.helps.begin() + static_cast<long>(k)); };
@@ -414,12 +385,12 @@ class Programme {
         return Make(op_, i, Replace(target, Help(schema::Dimension::HEALTH, 4, 777)));
       }
       case 7:
-        if (rng_() % 4) return Make(w_.Officer2(), i, Visit());
+        if (rng_() % 4) return Make(w_.Officer2(), i, Visited());
         h.apply = [&h](const AppendResult& r) {
           h.exited = true;
           h.exit = r;
         };
-        return Make(w_.Officer(), i, Exit());
+        return Make(w_.Officer(), i, Exited());
       case 8: {   // a later survey year, maybe another sub-district
         int year = 2565 + static_cast<int>(h.years.size());
         h.apply = [&h, year](const AppendResult&) {
@@ -430,7 +401,7 @@ class Programme {
                                               static_cast<uint16_t>(year)));
       }
       default:
-        return Make(w_.Officer2(), i, Visit());
+        return Make(w_.Officer2(), i, Visited());
     }
   }
 

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <map>
@@ -152,37 +153,51 @@ class Pipeline {
   uint64_t done_ = 0;
 };
 
-// Runs the programme into the ledger in group commits of up to 1,000
-// events recorded on the same Bangkok day; each commit is recorded at the
-// programme time of its last event.
-Status AppendProgramme(Ledger& ledger, std::atomic<int64_t>& clock, Programme& programme, Totals& totals) {
+// Hands the programme's events to `send` in batches: the registry events,
+// then household events recorded on the same Bangkok day, up to 1,000 at a
+// time. When the programme needs the results of events already handed
+// over, `settle` must make them known (Programme::Acknowledge).
+Status Drive(Programme& programme, const std::function<Status(std::vector<PlannedEvent>)>& send,
+             const std::function<Status()>& settle) {
   ASSIGN_OR_RETURN(std::vector<PlannedEvent> registry, programme.RegistryEvents());
-  tools::ProgressBar bar("seed", registry.size() + programme.planned_events());
-  Pipeline pipeline(ledger, clock, programme, totals, bar);
   for (size_t at = 0; at < registry.size(); at += kMaxBatch) {
     std::vector<PlannedEvent> part(std::make_move_iterator(registry.begin() + at),
                                    std::make_move_iterator(registry.begin() + std::min(registry.size(), at + kMaxBatch)));
-    RETURN_IF_ERROR(pipeline.Send(std::move(part)));
+    RETURN_IF_ERROR(send(std::move(part)));
   }
-  pipeline.Wait();
   std::vector<PlannedEvent> batch;
   PlannedEvent e;
   while (true) {
     ASSIGN_OR_RETURN(Programme::Step step, programme.Next(&e));
     if (step == Programme::Step::kDone) break;
     if (step == Programme::Step::kNeedResults) {
-      RETURN_IF_ERROR(pipeline.Send(std::move(batch)));
+      if (!batch.empty()) RETURN_IF_ERROR(send(std::move(batch)));
       batch.clear();
-      pipeline.Wait();
+      RETURN_IF_ERROR(settle());
       continue;
     }
     if (!batch.empty() && (batch.size() >= kMaxBatch || BangkokDay(e.recorded_ns) != BangkokDay(batch[0].recorded_ns))) {
-      RETURN_IF_ERROR(pipeline.Send(std::move(batch)));
+      RETURN_IF_ERROR(send(std::move(batch)));
       batch.clear();
     }
     batch.push_back(std::move(e));
   }
-  RETURN_IF_ERROR(pipeline.Send(std::move(batch)));
+  if (!batch.empty()) RETURN_IF_ERROR(send(std::move(batch)));
+  return OkStatus();
+}
+
+// Runs the programme into the ledger: one group commit per batch, each
+// recorded at the programme time of its last event.
+Status AppendProgramme(Ledger& ledger, std::atomic<int64_t>& clock, Programme& programme, Totals& totals,
+                       uint64_t total) {
+  tools::ProgressBar bar("seed", total);
+  Pipeline pipeline(ledger, clock, programme, totals, bar);
+  RETURN_IF_ERROR(Drive(
+      programme, [&](std::vector<PlannedEvent> b) { return pipeline.Send(std::move(b)); },
+      [&] {
+        pipeline.Wait();
+        return OkStatus();
+      }));
   pipeline.Wait();
   bar.Finish();
   return OkStatus();
@@ -192,13 +207,12 @@ Status AppendProgramme(Ledger& ledger, std::atomic<int64_t>& clock, Programme& p
 // idempotency key and the signature (ledger-replay export's format without
 // the keys the server sets). Corrections are left out: they name events by
 // the leaf hash the server will give them.
-Status WriteJsonl(const std::string& path, Programme& programme, Totals& totals) {
+Status WriteJsonl(const std::string& path, Programme& programme, Totals& totals, uint64_t total) {
   std::ofstream out(path, std::ios::trunc);
   if (!out) return UnavailableError(path + ": cannot write", "WRITE_FAILED");
-  ASSIGN_OR_RETURN(std::vector<PlannedEvent> events, programme.RegistryEvents());
-  tools::ProgressBar bar("seed", events.size() + programme.planned_events());
+  tools::ProgressBar bar("seed", total);
   uint64_t written = 0;
-  auto write = [&](const std::vector<PlannedEvent>& batch) -> Status {
+  auto write = [&](std::vector<PlannedEvent> batch) -> Status {
     ASSIGN_OR_RETURN(std::vector<std::string> signed_events, SignAll(batch));
     for (size_t i = 0; i < batch.size(); ++i) {
       ASSIGN_OR_RETURN(MessageBytes sb, MessageBytes::Parse(signed_events[i], /*framed=*/true));
@@ -221,22 +235,7 @@ Status WriteJsonl(const std::string& path, Programme& programme, Totals& totals)
     bar.Update(written);
     return out ? OkStatus() : UnavailableError(path + ": write failed", "WRITE_FAILED");
   };
-  RETURN_IF_ERROR(write(events));
-  std::vector<PlannedEvent> batch;
-  PlannedEvent e;
-  while (true) {
-    ASSIGN_OR_RETURN(Programme::Step step, programme.Next(&e));
-    if (step == Programme::Step::kDone) break;
-    if (step == Programme::Step::kNeedResults) {
-      return InternalError("a correction was planned for JSONL output");
-    }
-    batch.push_back(std::move(e));
-    if (batch.size() == kMaxBatch) {
-      RETURN_IF_ERROR(write(batch));
-      batch.clear();
-    }
-  }
-  RETURN_IF_ERROR(write(batch));
+  RETURN_IF_ERROR(Drive(programme, write, [] { return InternalError("a correction was planned for JSONL output"); }));
   bar.Finish();
   return OkStatus();
 }
@@ -316,10 +315,11 @@ Status Run(const Flags& f, json* report) {
 
   Totals totals;
   const auto t0 = std::chrono::steady_clock::now();
+  const uint64_t total = programme->planned_events() + programme->registry_events();
   if (f.jsonl.empty()) {
-    RETURN_IF_ERROR(AppendProgramme(*ledger, clock, *programme, totals));
+    RETURN_IF_ERROR(AppendProgramme(*ledger, clock, *programme, totals, total));
   } else {
-    RETURN_IF_ERROR(WriteJsonl(f.jsonl, *programme, totals));
+    RETURN_IF_ERROR(WriteJsonl(f.jsonl, *programme, totals, total));
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const uint64_t size = ledger->Size();
@@ -428,7 +428,11 @@ int main(int argc, char** argv) {
   app.add_flag("--check-projection", f.check_projection,
                "afterwards, rebuild the projection from the events, time it, and compare with the stored one");
   app.add_flag("--json", f.json_output, "print the report as JSON");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;   // --help prints and exits 0; usage errors are 2
+  }
   if (!f.manifest.empty() && !f.anomalies) {
     std::cerr << "ledger-seed: --manifest needs --inject-anomalies\n";
     return 2;

@@ -244,9 +244,10 @@ struct Programme::Impl {
                    const CivilDate& date, int minute, const std::function<void(schema::Payload::Builder)>& fill) {
     capnp::MallocMessageBuilder msg(128);
     auto body = msg.initRoot<schema::EventBody>();
-    body.setHousehold(household);
+    // Empty texts stay unset, as a JSON round trip (event_json.h) leaves them.
+    if (!household.empty()) body.setHousehold(household);
     body.setAgency(agency);
-    body.setOfficer(officer);
+    if (!officer.empty()) body.setOfficer(officer);
     auto occ = body.initOccurredAt();
     SetDate(occ.initDate(), date);
     occ.setMinuteOfDay(static_cast<int16_t>(minute));
@@ -1083,6 +1084,7 @@ void Programme::Refused(const PlannedEvent& e) {
 
 const std::vector<Anomaly>& Programme::anomalies() const { return impl_->anomalies; }
 uint64_t Programme::planned_events() const { return impl_->planned; }
+uint64_t Programme::registry_events() const { return impl_->agencies.size() + impl_->officers.size(); }
 uint64_t Programme::households() const { return impl_->houses.size(); }
 CivilDate Programme::Cutoff() const { return DateOf(impl_->end); }
 

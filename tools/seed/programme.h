@@ -96,6 +96,8 @@ class Programme {
   const std::vector<Anomaly>& anomalies() const;
   // Household events planned (registry events not included).
   uint64_t planned_events() const;
+  // Registry events (agencies and officers).
+  uint64_t registry_events() const;
   uint64_t households() const;
   // The checkpoint origin for this selection, e.g. "ledger.cdd.go.th/si-sa-ket".
   std::string Origin() const;
