@@ -19,10 +19,8 @@ namespace {
 
 using testing::Assess;
 using testing::Exited;
-using testing::Help;
 using testing::ScriptedLedger;
 using testing::TempDir;
-using testing::Targeted;
 using testing::Visited;
 using testing::Void;
 using D = schema::Dimension;
@@ -66,17 +64,17 @@ TEST(AnomaliesTest, FindsExactlyOneOfEachInjectedKind) {
   auto at = [&](CivilDate recorded) { s.RecordOn(recorded); };
 
   at({2021, 10, 5});
-  for (int i = 10; i <= 17; ++i) s.Add(s.Off1(), House(i), {2021, 10, 5}, Targeted(House(i), "330101", {4, 20}));
+  for (int i = 10; i <= 17; ++i) s.Target(s.Off1(), House(i), "330101", {4, 20}, {2021, 10, 5});
   const uint64_t t11 = s.ledger().Size() - 7;   // House(11)'s targeting
 
   // duplicate_help: the same menu item from two agencies 19 days apart.
   at({2022, 2, 1});
-  auto dup1 = s.Add(s.Off1(), House(10), {2022, 2, 1}, Help(D::INCOME, 20, "INC-07", 100'000));
+  auto dup1 = s.Give(s.Off1(), House(10), D::INCOME, 20, "INC-07", 100'000, {2022, 2, 1});
   at({2022, 2, 20});
-  auto dup2 = s.Add(s.Psd(), House(10), {2022, 2, 20}, Help(D::LIVING, 0, "INC-07", 100'000));
+  auto dup2 = s.Give(s.Psd(), House(10), D::LIVING, 0, "INC-07", 100'000, {2022, 2, 20});
   // help_not_targeted: help, then the household's targeting voided.
   at({2022, 2, 25});
-  auto orphan = s.Add(s.Off1(), House(11), {2022, 2, 25}, Help(D::HEALTH, 4, "HLT-01", 5'000));
+  auto orphan = s.Give(s.Off1(), House(11), D::HEALTH, 4, "HLT-01", 5'000, {2022, 2, 25});
   at({2022, 2, 26});
   s.Add(s.Operator(), House(11), {2022, 2, 26}, Void({t11, *s.ledger().LeafHash(t11), false}));
   // level_jump: survive, then sustainable.
@@ -85,19 +83,19 @@ TEST(AnomaliesTest, FindsExactlyOneOfEachInjectedKind) {
   at({2022, 4, 1});
   auto jump = s.Add(s.Off1(), House(15), {2022, 4, 1}, Assess(L::SUSTAINABLE));
   // back_dating: help dated 86 days before it was recorded.
-  auto late = s.Add(s.Off1(), House(13), {2022, 1, 5}, Help(D::HEALTH, 4, "HLT-02", 20'000));
+  auto late = s.Give(s.Off1(), House(13), D::HEALTH, 4, "HLT-02", 20'000, {2022, 1, 5});
   // implausible_officer_visits: 16 visits by off-1 on one day.
   at({2022, 5, 10});
   std::vector<uint64_t> visits;
   for (int k = 0; k < 16; ++k) visits.push_back(s.Add(s.Off1(), House(16), {2022, 5, 10}, Visited()).seq);
   // help_after_exit: help on 20 June, then an exit dated 10 June entered on 25 June.
   at({2022, 6, 20});
-  auto after_exit = s.Add(s.Off1(), House(12), {2022, 6, 20}, Help(D::HEALTH, 4, "HLT-03", 7'500));
+  auto after_exit = s.Give(s.Off1(), House(12), D::HEALTH, 4, "HLT-03", 7'500, {2022, 6, 20});
   at({2022, 6, 25});
   auto exit = s.Add(s.Off1(), House(12), {2022, 6, 10}, Exited());
   // correction_after_cutoff: help of 1 August voided on 5 October.
   at({2022, 8, 1});
-  auto corrected = s.Add(s.Off1(), House(17), {2022, 8, 1}, Help(D::HEALTH, 4, "HLT-04", 9'000));
+  auto corrected = s.Give(s.Off1(), House(17), D::HEALTH, 4, "HLT-04", 9'000, {2022, 8, 1});
   // bulk_entry_before_cutoff: off-2 enters 25 visits of July on 28 September.
   at({2022, 9, 28});
   std::vector<uint64_t> bulk;
@@ -190,13 +188,13 @@ TEST(AnomaliesTest, CleanLedgerJustInsideEveryThresholdHasNone) {
   ScriptedLedger s(dir.path());
   auto at = [&](CivilDate recorded) { s.RecordOn(recorded); };
   at({2021, 10, 5});
-  for (int i = 1; i <= 4; ++i) s.Add(s.Off1(), House(i), {2021, 10, 4}, Targeted(House(i), "330101", {4, 20}));
+  for (int i = 1; i <= 4; ++i) s.Target(s.Off1(), House(i), "330101", {4, 20}, {2021, 10, 4});
   // The same item again after 31 days; levels one step at a time, and back down.
   at({2021, 11, 1});
-  s.Add(s.Off1(), House(1), {2021, 11, 1}, Help(D::HEALTH, 4, "HLT-01", 5'000));
+  s.Give(s.Off1(), House(1), D::HEALTH, 4, "HLT-01", 5'000, {2021, 11, 1});
   at({2021, 12, 2});
-  s.Add(s.Off1(), House(1), {2021, 12, 2}, Help(D::HEALTH, 4, "HLT-01", 5'000));
-  s.Add(s.Off1(), House(1), {2021, 12, 2}, Help(D::HEALTH, 4, "HLT-02", 5'000));
+  s.Give(s.Off1(), House(1), D::HEALTH, 4, "HLT-01", 5'000, {2021, 12, 2});
+  s.Give(s.Off1(), House(1), D::HEALTH, 4, "HLT-02", 5'000, {2021, 12, 2});
   s.Add(s.Off1(), House(1), {2021, 12, 2}, Assess(L::SURVIVE));
   at({2022, 2, 1});
   s.Add(s.Off1(), House(1), {2022, 2, 1}, Assess(L::SUFFICIENT));
@@ -205,12 +203,12 @@ TEST(AnomaliesTest, CleanLedgerJustInsideEveryThresholdHasNone) {
   s.Add(s.Off1(), House(1), {2022, 2, 1}, Assess(L::SUSTAINABLE));
   // A duplicate voided before the cut-off is no finding.
   at({2022, 3, 1});
-  s.Add(s.Psd(), House(2), {2022, 3, 1}, Help(D::LIVING, 9, "LIV-01", 50'000));
-  auto copy = s.Add(s.Psd(), House(2), {2022, 3, 1}, Help(D::LIVING, 9, "LIV-01", 50'000));
+  s.Give(s.Psd(), House(2), D::LIVING, 9, "LIV-01", 50'000, {2022, 3, 1});
+  auto copy = s.Give(s.Psd(), House(2), D::LIVING, 9, "LIV-01", 50'000, {2022, 3, 1});
   s.Add(s.Psd(), House(2), {2022, 3, 1}, Void(copy));
   // Recorded 59 days late; 15 visits in a day; help, then exit.
   at({2022, 5, 1});
-  s.Add(s.Off2(), House(3), {2022, 3, 3}, Help(D::HEALTH, 4, "HLT-03", 1'000));
+  s.Give(s.Off2(), House(3), D::HEALTH, 4, "HLT-03", 1'000, {2022, 3, 3});
   for (int k = 0; k < 15; ++k) s.Add(s.Off2(), House(3), {2022, 5, 1}, Visited());
   s.Add(s.Off2(), House(3), {2022, 5, 1}, Exited());
   // Three late entries (31 days) by off-1 in June: its usual rate.
@@ -223,7 +221,7 @@ TEST(AnomaliesTest, CleanLedgerJustInsideEveryThresholdHasNone) {
   s.Add(s.Off1(), House(4), {2022, 9, 16}, Visited());
   // A correction on the cut-off day itself.
   at({2022, 9, 30});
-  auto help = s.Add(s.Off1(), House(4), {2022, 9, 30}, Help(D::INCOME, 20, "INC-01", 2'000));
+  auto help = s.Give(s.Off1(), House(4), D::INCOME, 20, "INC-01", 2'000, {2022, 9, 30});
   s.Add(s.Off1(), House(4), {2022, 9, 30}, Void(help));
 
   std::vector<Anomaly> found = Scan(s.ledger(), s.ledger().Size());

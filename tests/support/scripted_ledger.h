@@ -5,8 +5,9 @@
 //
 //   ScriptedLedger s(dir.path());
 //   s.RecordOn({2022, 3, 1});
-//   AppendResult t = s.Add(s.Off1(), "33010000001", {2022, 3, 1}, Targeted("33010000001", "330101", {4}));
-//   AppendResult h = s.Add(s.Off1(), "33010000001", {2022, 3, 1}, Help(schema::Dimension::HEALTH, 4, "H-01", 500));
+//   AppendResult t = s.Target(s.Off1(), "33010000001", "330101", {4}, {2022, 3, 1});
+//   AppendResult h = s.Give(s.Off1(), "33010000001", schema::Dimension::HEALTH, 4, "H-01", 500, {2022, 3, 1});
+//   s.Add(s.Off1(), "33010000001", {2022, 3, 2}, Visited());
 //   s.Add(s.Operator(), "33010000001", {2022, 3, 2}, Void(h));
 //   s.Close();   // then open read-only, run ledger-replay, ...
 //
@@ -28,30 +29,6 @@ namespace ledger::testing {
 
 using Fill = std::function<void(schema::Payload::Builder)>;
 
-inline Fill Targeted(const std::string& house, const std::string& sub, std::vector<uint8_t> failing,
-                     uint16_t survey_year = 2565) {
-  return [=](schema::Payload::Builder p) {
-    auto t = p.initHouseholdTargeted();
-    t.setHouseCode(house);
-    t.setProvince(sub.substr(0, 2));
-    t.setDistrict(sub.substr(0, 4));
-    t.setSubdistrict(sub);
-    t.setSurveyYear(survey_year);
-    auto f = t.initFailingIndicators(static_cast<unsigned>(failing.size()));
-    for (unsigned i = 0; i < failing.size(); ++i) f.set(i, failing[i]);
-    t.setMembers(4);
-  };
-}
-inline Fill Help(schema::Dimension d, uint8_t indicator, const std::string& menu_item, int64_t satang) {
-  return [=](schema::Payload::Builder p) {
-    auto a = p.initAssistanceGiven();
-    a.setDimension(d);
-    a.setIndicator(indicator);
-    a.setMenuItem(menu_item);
-    a.setQuantity(1);
-    a.setValueSatang(satang);
-  };
-}
 inline Fill Assess(schema::Level l) {
   return [=](schema::Payload::Builder p) { p.initLevelAssessed().setLevel(l); };
 }
@@ -122,14 +99,28 @@ class ScriptedLedger {
   }
 
   AppendResult Add(const EventSigner& s, const std::string& house, const CivilDate& occurred, const Fill& fill) {
-    auto r = AppendOk(*ledger_, {world.factory.Make(s, house, occurred, fill)});
-    return r.empty() ? AppendResult{} : r[0];
+    return Append(world.factory.Make(s, house, occurred, fill));
+  }
+  // HouseholdTargeted (survey year 2565, TPMAP, 4 members) in `subdistrict`.
+  AppendResult Target(const EventSigner& s, const std::string& house, const std::string& subdistrict,
+                      const std::vector<uint8_t>& failing, const CivilDate& occurred) {
+    return Append(world.factory.HouseholdTargeted(s, house, subdistrict, 2565, failing, 4, occurred));
+  }
+  // AssistanceGiven of one unit.
+  AppendResult Give(const EventSigner& s, const std::string& house, schema::Dimension dimension, uint8_t indicator,
+                    const std::string& menu_item, int64_t satang, const CivilDate& occurred) {
+    return Append(world.factory.AssistanceGiven(s, house, dimension, indicator, menu_item, satang, occurred));
   }
 
   EventSigner Off1() const { return world.Officer(); }
   EventSigner Off2() const { return world.Officer2(); }
   EventSigner Psd() const { return {"PSDHS-33", "psd-1", &psd_}; }
   EventSigner Operator() const { return {"PHO-33", "", &world.root}; }
+
+  AppendResult Append(std::string event) {
+    auto r = AppendOk(*ledger_, {std::move(event)});
+    return r.empty() ? AppendResult{} : r[0];
+  }
 
   Ledger& ledger() { return *ledger_; }
   void Close() { ledger_.reset(); }

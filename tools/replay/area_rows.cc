@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "ledger/domain_types.h"
+#include "ledger/projection_json.h"
 #include "replay/moment.h"
 
 namespace ledger::replay {
@@ -114,44 +115,12 @@ std::string AreaName(const tools::AdminAreas& names, const std::string& code, La
 }
 
 nlohmann::json RowJson(const AreaProgress& row, const tools::AdminAreas& names, Language language) {
-  nlohmann::json by_dimension = nlohmann::json::object();
-  for (Dimension d : kDimensions) {
-    const MoneyTotal& m = row.help_by_dimension[static_cast<int>(d)];
-    by_dimension[std::string(DimensionName(d))] = {{"count", m.count}, {"value_satang", m.satang}};
-  }
-  nlohmann::json by_agency = nlohmann::json::object();
-  for (const auto& [agency, dims] : row.help_by_agency) {
-    MoneyTotal t;
-    for (const MoneyTotal& m : dims) {
-      t.count += m.count;
-      t.satang += m.satang;
-    }
-    by_agency[agency] = {{"count", t.count}, {"value_satang", t.satang}};
-  }
-  const MoneyTotal total = HelpTotal(row);
-  const bool all = row.code == "all";
-  return {
-      {"code", row.code},
-      {"name", AreaName(names, row.code, language)},
-      {"name_th", AreaName(names, row.code, Language::kThai)},
-      {"name_en", AreaName(names, row.code, Language::kEnglish)},
-      {"level", all ? std::string("all") : std::string(LevelWord(static_cast<AreaLevel>(row.code.size())))},
-      {"targeted", row.targeted},
-      {"with_mentor", row.with_mentor},
-      {"with_plan", row.with_plan},
-      {"helped", row.helped},
-      {"exited", row.exited},
-      {"survive", row.levels[static_cast<int>(Level::kSurvive)]},
-      {"sufficient", row.levels[static_cast<int>(Level::kSufficient)]},
-      {"sustainable", row.levels[static_cast<int>(Level::kSustainable)]},
-      {"not_assessed", row.targeted - Assessed(row)},
-      {"indicators_failing", row.indicators_failing},
-      {"indicators_resolved", row.indicators_resolved},
-      {"help_count", total.count},
-      {"help_value_satang", total.satang},
-      {"help_by_dimension", by_dimension},
-      {"help_by_agency", by_agency},
-  };
+  nlohmann::json j = AreaProgressJson(row);
+  j["name"] = AreaName(names, row.code, language);
+  j["name_th"] = AreaName(names, row.code, Language::kThai);
+  j["name_en"] = AreaName(names, row.code, Language::kEnglish);
+  j["level"] = row.code == "all" ? std::string("all") : std::string(LevelWord(static_cast<AreaLevel>(row.code.size())));
+  return j;
 }
 
 std::vector<std::string> CsvHeader() {

@@ -13,6 +13,7 @@
 #include "ledger/bytes.h"
 #include "ledger/event_json.h"
 #include "ledger/projection.h"
+#include "ledger/projection_json.h"
 #include "replay/area_rows.h"
 #include "replay/moment.h"
 #include "replay/replay.h"
@@ -30,103 +31,11 @@ struct StatusOptions {
   bool json = false;
 };
 
-std::string_view StateName(RecordState s) {
-  return s == RecordState::kVoided ? "voided" : s == RecordState::kReplaced ? "replaced" : "original";
-}
-
-json Money(const MoneyTotal& m) { return {{"count", m.count}, {"value_satang", m.satang}}; }
-
 json StatusJson(const HouseholdStatus& h, const tools::AdminAreas& names) {
-  json targetings = json::array();
-  for (const TargetingRecord& t : h.targetings) {
-    targetings.push_back({{"seq", t.seq},
-                          {"agency", t.agency},
-                          {"occurred_at", FormatDate(t.occurred)},
-                          {"survey_year", t.survey_year},
-                          {"source", TargetSourceName(t.source)},
-                          {"subdistrict", t.subdistrict},
-                          {"village", t.village},
-                          {"failing", t.failing},
-                          {"members", t.members},
-                          {"state", StateName(t.state)}});
-  }
-  json plan = json::array();
-  for (const PlanActionView& a : h.plan) {
-    plan.push_back({{"plan_seq", a.plan_seq},
-                    {"index", a.index},
-                    {"dimension", DimensionName(a.dimension)},
-                    {"indicator", a.indicator},
-                    {"menu_item", a.menu_item},
-                    {"responsible_agency", a.responsible_agency},
-                    {"target_level", LevelName(a.target_level)},
-                    {"due", FormatDate(a.due)},
-                    {"voided", a.voided},
-                    {"done", a.done},
-                    {"done_seq", a.done ? json(a.done_seq) : json(nullptr)}});
-  }
-  json help = json::array();
-  for (const HelpRecord& r : h.help) {
-    help.push_back({{"seq", r.seq},
-                    {"agency", r.agency},
-                    {"officer", r.officer},
-                    {"occurred_at", FormatDate(r.occurred)},
-                    {"dimension", DimensionName(r.dimension)},
-                    {"indicator", r.indicator},
-                    {"menu_item", r.menu_item},
-                    {"quantity", r.quantity},
-                    {"value_satang", r.value_satang},
-                    {"plan_action", r.plan_action},
-                    {"state", StateName(r.state)},
-                    {"corrected_by", r.corrected_by ? json(r.corrected_by) : json(nullptr)}});
-  }
-  json by_dimension = json::object();
-  for (Dimension d : kDimensions) by_dimension[std::string(DimensionName(d))] = Money(h.help_by_dimension[int(d)]);
-  json by_agency = json::object();
-  for (const auto& [agency, dims] : h.help_by_agency) {
-    json per = json::object();
-    for (Dimension d : kDimensions) per[std::string(DimensionName(d))] = Money(dims[int(d)]);
-    by_agency[agency] = per;
-  }
-  json corrections = json::array();
-  for (const CorrectionView& c : h.corrections) {
-    corrections.push_back({{"seq", c.seq}, {"corrected_seq", c.corrected_seq}, {"void", c.is_void}});
-  }
-  return {
-      {"house_code", h.house_code},
-      {"targeted", h.targeted},
-      {"province", h.province},
-      {"district", h.district},
-      {"subdistrict", h.subdistrict},
-      {"village", h.village},
-      {"subdistrict_name_th", AreaName(names, h.subdistrict, tools::Language::kThai)},
-      {"subdistrict_name_en", AreaName(names, h.subdistrict, tools::Language::kEnglish)},
-      {"targetings", targetings},
-      {"failing", h.failing},
-      {"resolved", h.resolved},
-      {"level", h.level ? json(LevelName(*h.level)) : json(nullptr)},
-      {"level_seq", h.level ? json(h.level_seq) : json(nullptr)},
-      {"level_reached", h.level ? json(FormatDate(h.level_reached)) : json(nullptr)},
-      {"mentors", h.mentors},
-      {"plan", plan},
-      {"help", help},
-      {"help_total", Money(h.help_total)},
-      {"help_by_dimension", by_dimension},
-      {"help_by_agency", by_agency},
-      {"visits", h.visits},
-      {"last_visit", h.last_visit_seq ? json(FormatDate(h.last_visit)) : json(nullptr)},
-      {"last_visit_seq", h.last_visit_seq ? json(*h.last_visit_seq) : json(nullptr)},
-      {"welfare_checks", h.welfare_checks},
-      {"referrals", h.referrals},
-      {"analyses", h.analyses},
-      {"selections", h.selections},
-      {"corrections", corrections},
-      {"exited", h.exited},
-      {"exit_reason", h.exited ? json(ExitReasonName(h.exit_reason)) : json(nullptr)},
-      {"exit_seq", h.exited ? json(h.exit_seq) : json(nullptr)},
-      {"events", h.events},
-      {"latest_seq", h.latest_seq},
-      {"latest_hash", ToHex(h.latest_hash)},
-  };
+  json j = HouseholdStatusJson(h);
+  j["subdistrict_name_th"] = AreaName(names, h.subdistrict, tools::Language::kThai);
+  j["subdistrict_name_en"] = AreaName(names, h.subdistrict, tools::Language::kEnglish);
+  return j;
 }
 
 bool IsHashList(const json& v) {
