@@ -42,7 +42,7 @@
 
 #include "ledger/bytes.h"
 #include "ledger/ledger.h"
-#include "ledger/net/frame.h"
+#include "ledger/net/frame_limits.h"
 #include "ledger/note.h"
 #include "ledger/status.h"
 

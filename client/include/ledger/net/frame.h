@@ -32,19 +32,10 @@
 #include <span>
 #include <string>
 
+#include "ledger/net/frame_limits.h"
 #include "ledger/status.h"
 
 namespace ledger::net {
-
-struct FrameLimits {
-  size_t max_frame_bytes = 16u << 20;
-  uint32_t max_segments = 64;
-  // Words a reader may visit, counting repeated visits (amplification).
-  uint64_t traversal_limit_words = 8u << 20;
-  // Pointer depth. A request nests about 12 deep (Request > Append > list >
-  // SignedBody > EventBody > Payload > Correction > Payload > ... > Date).
-  int nesting_limit = 24;
-};
 
 // Reasons of the errors below (stable):
 //   FRAME_TOO_LARGE     the segment table announces more than max_frame_bytes

@@ -31,7 +31,7 @@
 
 #include "ledger/bytes.h"
 #include "ledger/ledger.h"
-#include "ledger/net/frame.h"
+#include "ledger/net/frame_limits.h"
 #include "ledger/status.h"
 
 namespace ledger::net {
