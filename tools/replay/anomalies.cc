@@ -96,8 +96,7 @@ int RunAnomalies(const Globals& globals, const AnomaliesOptions& o) {
       }
     }
   }
-  Status written = WriteOut(out);
-  return written.ok() ? kExitOk : Fail(written);
+  return PrintResult(out);
 }
 
 }  // namespace

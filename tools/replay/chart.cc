@@ -143,8 +143,7 @@ int RunChart(const Globals& globals, const ChartOptions& o) {
   std::string out = o.json ? nlohmann::json({{"out", o.out}, {"points", json_points}}).dump(2) + "\n"
                            : fmt::format("wrote {}: {} points, {} to {}\n", o.out, d.x_labels.size(),
                                          FormatDate(points->front().date, cal), FormatDate(points->back().date, cal));
-  Status written = WriteOut(out);
-  return written.ok() ? kExitOk : Fail(written);
+  return PrintResult(out);
 }
 
 }  // namespace

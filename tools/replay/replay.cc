@@ -28,11 +28,11 @@ int ArgumentOrFail(const Status& status) {
   return Fail(status);
 }
 
-Status WriteOut(std::string_view text) {
+int PrintResult(std::string_view text) {
   if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
-    return UnavailableError("writing to stdout failed", "WRITE_FAILED");
+    return Fail(UnavailableError("writing to stdout failed", "WRITE_FAILED"));
   }
-  return OkStatus();
+  return kExitOk;
 }
 
 void AddFormatOptions(CLI::App* cmd, FormatOption* option, const std::vector<std::string>& choices) {

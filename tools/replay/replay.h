@@ -76,8 +76,9 @@ int Fail(const Status& status);
 int UsageError(const std::string& message);
 // UsageError for a bad argument (InvalidArgument, OutOfRange), else Fail.
 int ArgumentOrFail(const Status& status);
-// Writes `text` to stdout and flushes. Errors: Unavailable (WRITE_FAILED).
-Status WriteOut(std::string_view text);
+// Writes `text` to stdout and flushes; returns kExitOk, or Fail when it
+// could not be written (WRITE_FAILED).
+int PrintResult(std::string_view text);
 
 Subcommand AddExportCommand(CLI::App& app, const Globals& globals);
 Subcommand AddStatusCommand(CLI::App& app, const Globals& globals);

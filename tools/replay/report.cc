@@ -76,8 +76,7 @@ int RunReport(const Globals& globals, const ReportOptions& o) {
       break;
     }
   }
-  Status written = WriteOut(out);
-  return written.ok() ? kExitOk : Fail(written);
+  return PrintResult(out);
 }
 
 }  // namespace

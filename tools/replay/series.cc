@@ -96,8 +96,7 @@ int RunSeries(const Globals& globals, const SeriesOptions& o) {
                       points->empty() ? "-" : FormatDate(points->back().date, cal)) +
           table.Render();
   }
-  Status written = WriteOut(out);
-  return written.ok() ? kExitOk : Fail(written);
+  return PrintResult(out);
 }
 
 }  // namespace

@@ -135,8 +135,7 @@ int RunStatus(const Globals& globals, const StatusOptions& o) {
               {"status", StatusJson(h, names)},
               {"timeline", timeline}};
     out = j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
-    Status written = WriteOut(out);
-    return written.ok() ? kExitOk : Fail(written);
+    return PrintResult(out);
   }
 
   auto yes_no = [](bool b) { return b ? "yes" : "no"; };
@@ -202,8 +201,7 @@ int RunStatus(const Globals& globals, const StatusOptions& o) {
               e["leaf_hash"].get<std::string>().substr(0, 16), state, Details(e)});
   }
   out += t.Render();
-  Status written = WriteOut(out);
-  return written.ok() ? kExitOk : Fail(written);
+  return PrintResult(out);
 }
 
 }  // namespace
