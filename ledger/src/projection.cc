@@ -437,26 +437,18 @@ Status Core::LoadAll() {
   });
 }
 
-Status Core::ApplyBody(uint64_t seq, int64_t recorded_at_ns, const Hash& leaf_hash,
-                       schema::EventBody::Reader body) {
-  if (seq != applied_) {
-    return OutOfRangeError(fmt::format("projection: event {} applied after {} events", seq, applied_),
-                           "OUT_OF_ORDER");
-  }
+Status Core::DecodeBody(uint64_t seq, int64_t recorded_at_ns, const Hash& leaf_hash, schema::EventBody::Reader body,
+                        DecodedEvent* out) {
+  out->seq = seq;
+  out->recorded_at_ns = recorded_at_ns;
+  out->leaf_hash = leaf_hash;
   auto household = body.getHousehold();
-  if (household.size() > 0) {
-    std::string_view code(household.cStr(), household.size());
-    ASSIGN_OR_RETURN(Household * h, Find(code));
-    if (!h) h = &NewHousehold(code);
-    RETURN_IF_ERROR(ApplyToHousehold(*h, seq, leaf_hash, body));
-  }
-  applied_ = seq + 1;
-  max_recorded_at_ = std::max(max_recorded_at_, recorded_at_ns);
-  return OkStatus();
-}
-
-Status Core::ApplyToHousehold(Household& h, uint64_t seq, const Hash& leaf_hash, schema::EventBody::Reader body) {
-  Record rec;
+  out->household.assign(household.cStr(), household.size());
+  out->household_event = false;
+  out->has_replacement = false;
+  if (out->household.empty()) return OkStatus();
+  Record& rec = out->record;
+  rec = Record();
   rec.seq = seq;
   rec.occurred = DateOf(body.getOccurredAt().getDate());
   auto agency = body.getAgency();
@@ -464,7 +456,40 @@ Status Core::ApplyToHousehold(Household& h, uint64_t seq, const Hash& leaf_hash,
   rec.agency = Intern(std::string_view(agency.cStr(), agency.size()));
   rec.officer = Intern(std::string_view(officer.cStr(), officer.size()));
   auto payload = body.getPayload();
-  if (!RecordFromPayload(*this, payload, &rec)) return OkStatus();  // not a household kind
+  out->household_event = RecordFromPayload(*this, payload, &rec);
+  if (out->household_event && rec.kind == EventKind::kCorrection && payload.getCorrection().getAction().isReplacement()) {
+    out->replacement = Record();
+    out->has_replacement =
+        RecordFromPayload(*this, payload.getCorrection().getAction().getReplacement(), &out->replacement);
+  }
+  return OkStatus();
+}
+
+Status Core::Apply(DecodedEvent& e) {
+  if (e.seq != applied_) {
+    return OutOfRangeError(fmt::format("projection: event {} applied after {} events", e.seq, applied_),
+                           "OUT_OF_ORDER");
+  }
+  if (e.household_event) {
+    ASSIGN_OR_RETURN(Household * h, Find(e.household));
+    if (!h) h = &NewHousehold(e.household);
+    ApplyToHousehold(*h, e);
+  }
+  applied_ = e.seq + 1;
+  max_recorded_at_ = std::max(max_recorded_at_, e.recorded_at_ns);
+  return OkStatus();
+}
+
+Status Core::ApplyBody(uint64_t seq, int64_t recorded_at_ns, const Hash& leaf_hash,
+                       schema::EventBody::Reader body) {
+  DecodedEvent e;
+  RETURN_IF_ERROR(DecodeBody(seq, recorded_at_ns, leaf_hash, body, &e));
+  return Apply(e);
+}
+
+void Core::ApplyToHousehold(Household& h, DecodedEvent& e) {
+  Record& rec = e.record;
+  const uint64_t seq = rec.seq;
   const bool affects = AffectsAreas(rec.kind);
   const Contribution before = affects ? ContributionOf(h.summary) : Contribution();
   if (rec.kind == EventKind::kCorrection) {
@@ -475,13 +500,9 @@ Status Core::ApplyToHousehold(Household& h, uint64_t seq, const Hash& leaf_hash,
     if (target && target->kind != EventKind::kCorrection) {
       if (c.is_void) {
         target->state = RecordState::kVoided;
-      } else {
-        Record replacement;
-        if (RecordFromPayload(*this, payload.getCorrection().getAction().getReplacement(), &replacement) &&
-            replacement.kind == target->kind) {
-          target->data = std::move(replacement.data);
-          target->state = RecordState::kReplaced;
-        }
+      } else if (e.has_replacement && e.replacement.kind == target->kind) {
+        target->data = std::move(e.replacement.data);
+        target->state = RecordState::kReplaced;
       }
       target->corrected_by = seq;
     }
@@ -507,9 +528,8 @@ Status Core::ApplyToHousehold(Household& h, uint64_t seq, const Hash& leaf_hash,
     }
   }
   h.latest_seq = seq;
-  h.latest_hash = leaf_hash;
+  h.latest_hash = e.leaf_hash;
   MarkChanged(h);
-  return OkStatus();
 }
 
 Status WithEnvelope(std::string_view leaf, const std::function<Status(schema::Envelope::Reader)>& f) {
@@ -533,10 +553,16 @@ Status WithEnvelope(std::string_view leaf, const std::function<Status(schema::En
   }
 }
 
-Status Core::ApplyLeaf(std::string_view leaf, const Hash& leaf_hash) {
+Status Core::DecodeLeaf(std::string_view leaf, const Hash& leaf_hash, DecodedEvent* out) {
   return WithEnvelope(leaf, [&](schema::Envelope::Reader env) {
-    return ApplyBody(env.getSeq(), env.getRecordedAt(), leaf_hash, env.getSigned().getBody());
+    return DecodeBody(env.getSeq(), env.getRecordedAt(), leaf_hash, env.getSigned().getBody(), out);
   });
+}
+
+Status Core::ApplyLeaf(std::string_view leaf, const Hash& leaf_hash) {
+  DecodedEvent e;
+  RETURN_IF_ERROR(DecodeLeaf(leaf, leaf_hash, &e));
+  return Apply(e);
 }
 
 // ---------------------------------------------------------------- views

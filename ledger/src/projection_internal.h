@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -264,6 +265,23 @@ class NumberIndex {
 class StringTable {
  public:
   std::optional<StrId> Find(std::string_view s) const {
+    std::lock_guard lock(mu_);
+    return FindLocked(s);
+  }
+  StrId Intern(std::string_view s) {
+    std::lock_guard lock(mu_);
+    if (auto id = FindLocked(s)) return *id;
+    if ((strings_.size() + 1) * 2 > slots_.size()) Grow();
+    const StrId id = static_cast<StrId>(strings_.size());
+    strings_.emplace_back(s);
+    Place(Hash(s), id);
+    return id;
+  }
+  // Not synchronised with Intern(): read strings once no thread interns.
+  const std::string& operator[](StrId id) const { return strings_[id]; }
+
+ private:
+  std::optional<StrId> FindLocked(std::string_view s) const {
     if (slots_.empty()) return std::nullopt;
     const uint64_t h = Hash(s);
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
@@ -271,17 +289,6 @@ class StringTable {
       if (slots_[i].first == h && strings_[slots_[i].second] == s) return slots_[i].second;
     }
   }
-  StrId Intern(std::string_view s) {
-    if (auto id = Find(s)) return *id;
-    if ((strings_.size() + 1) * 2 > slots_.size()) Grow();
-    const StrId id = static_cast<StrId>(strings_.size());
-    strings_.emplace_back(s);
-    Place(Hash(s), id);
-    return id;
-  }
-  const std::string& operator[](StrId id) const { return strings_[id]; }
-
- private:
   static constexpr StrId kEmpty = ~StrId{0};
   static uint64_t Hash(std::string_view s) { return std::hash<std::string_view>()(s); }
   void Place(uint64_t h, StrId id) {
@@ -294,9 +301,23 @@ class StringTable {
     mask_ = slots_.size() - 1;
     for (StrId id = 0; id < strings_.size(); ++id) Place(Hash(strings_[id]), id);
   }
+  mutable std::mutex mu_;
   std::vector<std::string> strings_;
   std::vector<std::pair<uint64_t, StrId>> slots_;
   size_t mask_ = 0;
+};
+
+// One event taken apart for the fold: what Core::Decode*() extracts (and
+// interns) and Core::Apply() folds.
+struct DecodedEvent {
+  uint64_t seq = 0;
+  int64_t recorded_at_ns = 0;
+  Hash leaf_hash{};
+  std::string household;           // "" for registry events
+  bool household_event = false;    // `record` holds a household kind
+  Record record;
+  bool has_replacement = false;    // a Correction's replacement, decoded
+  Record replacement;
 };
 
 // Heterogeneous lookup by string_view.
@@ -323,6 +344,13 @@ class Core {
   Status ApplyBody(uint64_t seq, int64_t recorded_at_ns, const Hash& leaf_hash, schema::EventBody::Reader body);
   // Leaf bytes (canonical Envelope).
   Status ApplyLeaf(std::string_view leaf_bytes, const Hash& leaf_hash);
+  // The two halves of the above. Decode touches only the string table and
+  // Apply never reads strings, so one thread may decode while another
+  // applies what was decoded before (a pipelined replay).
+  Status DecodeBody(uint64_t seq, int64_t recorded_at_ns, const Hash& leaf_hash, schema::EventBody::Reader body,
+                    DecodedEvent* out);
+  Status DecodeLeaf(std::string_view leaf_bytes, const Hash& leaf_hash, DecodedEvent* out);
+  Status Apply(DecodedEvent& e);
 
   uint64_t applied() const { return applied_; }
   int64_t max_recorded_at() const { return max_recorded_at_; }
@@ -396,7 +424,7 @@ class Core {
   AreaProgress AreaView(uint32_t code) const;
 
  private:
-  Status ApplyToHousehold(Household& h, uint64_t seq, const Hash& leaf_hash, schema::EventBody::Reader body);
+  void ApplyToHousehold(Household& h, DecodedEvent& e);
   // Adds `sign` times a contribution and its help totals to its areas.
   void AddContribution(const Contribution& c, const std::vector<HelpTotal>& help, int sign);
   // Adds the difference between two contributions to the same areas.

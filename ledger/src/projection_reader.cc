@@ -39,23 +39,22 @@ class LeafHashes {
   std::optional<merkle::Tile> tile_;
 };
 
-// Events [first, first + count) copied out of RocksDB, with leaf hashes.
+// Consecutive events, decoded and ready to fold.
 struct Chunk {
-  uint64_t first = 0;
-  std::string bytes;                 // leaves back to back
-  std::vector<uint32_t> ends;        // end offset of each leaf in `bytes`
-  std::vector<Hash> hashes;
+  std::vector<projection::DecodedEvent> events;
+  size_t size = 0;                   // events[0, size) are this chunk's
 };
 
 constexpr size_t kChunkEvents = 4096;
 constexpr size_t kChunksInFlight = 3;
 
-// Reads events [from, to) on its own thread, a few chunks ahead of the
-// consumer, so that RocksDB reads and the fold use both cores.
+// Reads and decodes events [from, to) on its own thread, a few chunks
+// ahead of the consumer, so that RocksDB reads and decoding run on one core
+// and the fold on the other (Core::Decode* and Core::Apply may overlap).
 class ChunkReader {
  public:
-  ChunkReader(const Ledger& ledger, uint64_t from, uint64_t to)
-      : ledger_(ledger), from_(from), to_(to), thread_([this] { Run(); }) {}
+  ChunkReader(const Ledger& ledger, projection::Core* core, uint64_t from, uint64_t to)
+      : ledger_(ledger), core_(core), from_(from), to_(to), thread_([this] { Run(); }) {}
   ~ChunkReader() {
     {
       std::lock_guard lock(mu_);
@@ -111,7 +110,7 @@ class ChunkReader {
     ro.readahead_size = 4 << 20;
     ro.fill_cache = false;
     std::unique_ptr<rocksdb::Iterator> it(store.db()->NewIterator(ro, store.cf(kCfEvents)));
-    auto fresh = [this](uint64_t first) {
+    auto fresh = [this] {
       Chunk c;
       {
         std::lock_guard lock(mu_);
@@ -120,36 +119,30 @@ class ChunkReader {
           free_.pop_back();
         }
       }
-      c.first = first;
-      c.bytes.clear();
-      c.ends.clear();
-      c.hashes.clear();
-      c.bytes.reserve(kChunkEvents * 640);   // leaves are 8-byte multiples: each stays word-aligned
-      c.ends.reserve(kChunkEvents);
-      c.hashes.reserve(kChunkEvents);
+      c.events.resize(kChunkEvents);
+      c.size = 0;
       return c;
     };
-    Chunk c = fresh(from_);
+    Chunk c = fresh();
     uint64_t seq = from_;
     for (it->Seek(BigEndian64(from_)); seq < to_ && it->Valid(); it->Next(), ++seq) {
       if (it->key().size() != 8 || ReadBigEndian64(std::string_view(it->key().data(), 8)) != seq) break;
       std::string_view leaf(it->value().data(), it->value().size());
       ASSIGN_OR_RETURN(Hash h, hashes.Get(seq, leaf));
-      c.bytes.append(leaf);
-      c.ends.push_back(static_cast<uint32_t>(c.bytes.size()));
-      c.hashes.push_back(h);
-      if (c.ends.size() == kChunkEvents) {
+      RETURN_IF_ERROR(core_->DecodeLeaf(leaf, h, &c.events[c.size++]));
+      if (c.size == kChunkEvents) {
         if (!Publish(c)) return OkStatus();
-        c = fresh(seq + 1);
+        c = fresh();
       }
     }
     RETURN_IF_ERROR(FromRocks(it->status(), "reading events"));
     if (seq != to_) return DataLossError(fmt::format("events: event {} is missing", seq), "MISSING_EVENT");
-    if (!c.ends.empty()) Publish(c);
+    if (c.size > 0) Publish(c);
     return OkStatus();
   }
 
   const Ledger& ledger_;
+  projection::Core* core_;
   const uint64_t from_, to_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -166,15 +159,10 @@ Status Replay(const Ledger& ledger, uint64_t from, uint64_t to, projection::Core
   const uint64_t total = to - from;
   if (options.progress) options.progress(0, total);
   if (from < to) {
-    ChunkReader reader(ledger, from, to);
+    ChunkReader reader(ledger, core, from, to);
     uint64_t next_report = kProgressEvery;
     while (std::optional<Chunk> c = reader.Next()) {
-      uint32_t start = 0;
-      for (size_t i = 0; i < c->ends.size(); ++i) {
-        std::string_view leaf(c->bytes.data() + start, c->ends[i] - start);
-        start = c->ends[i];
-        RETURN_IF_ERROR(core->ApplyLeaf(leaf, c->hashes[i]));
-      }
+      for (size_t i = 0; i < c->size; ++i) RETURN_IF_ERROR(core->Apply(c->events[i]));
       reader.Recycle(std::move(*c));
       const uint64_t done = core->applied() - from;
       if (options.progress && done >= next_report) {
