@@ -1,18 +1,27 @@
 // The append path: parse and signature-check in the caller's thread, then
 // group commit in the writer thread.
 //
-//   caller threads                         writer thread
-//   --------------                         -------------
-//   parse SignedBody (limits)              take up to max_batch_events
-//   canonicalize body                      per event: idempotency, trust chain,
-//   verify Ed25519 with the signer's key     rules, seq, envelope, leaf hash,
-//   enqueue (or PUSHBACK when full)          Merkle tiles, indexes
-//                                          checkpoint for the new size
-//                                          one WriteBatch, WAL synced
-//                                          acknowledge every caller
+//   caller threads            writer thread               committer thread
+//   --------------            -------------               ----------------
+//   parse SignedBody          take up to max_batch_events sign the checkpoint
+//   canonicalize body         per event: idempotency,     one WriteBatch,
+//   verify Ed25519 with the     trust chain, rules, seq,    WAL synced
+//     signer's key              envelope, leaf hash,      publish the size
+//   enqueue (or PUSHBACK        Merkle tiles, indexes,    acknowledge every
+//     when full)                projection rows             caller, in order
+//
+// The writer sequences group N+1 while the committer writes group N (the
+// two use both cores). What the writer reads back must be current even for
+// groups not yet durable: their leaf hashes and idempotency keys are kept
+// in memory (inflight_*) until the durable size passes them, household
+// heads come from the projection, and the projection's household cache is
+// dropped only when nothing is in flight. Acknowledgements follow the
+// groups' order, so no caller hears "ok" (or "duplicate") before every
+// event it depends on is synced.
 //
 // If a write fails the ledger stops accepting appends (its in-memory state
-// may be ahead of the disk); reopening the store recovers from the disk.
+// may be ahead of the disk), and a group sequenced after the failed one
+// fails too; reopening the store recovers from the disk.
 #include <fmt/format.h>
 #include <kj/exception.h>
 
@@ -164,13 +173,20 @@ void Ledger::AppendAsync(std::vector<std::string> signed_bodies, AppendCallback 
   d.queue_cv.notify_one();
 }
 
+namespace {
+// Jobs handed to the committer and not yet taken. With the one it is writing
+// and the one the writer sequences, three groups are in flight at most.
+constexpr size_t kCommitDepth = 1;
+}  // namespace
+
 void Ledger::Impl::WriterLoop() {
+  std::thread committer([this] { CommitterLoop(); });
   std::vector<PendingEvent> group;
   while (true) {
     {
       std::unique_lock lock(queue_mu);
       queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (queue.empty() && stopping) return;
+      if (queue.empty() && stopping) break;
       size_t take = std::min(queue.size(), options.max_batch_events);
       group.clear();
       for (size_t i = 0; i < take; ++i) {
@@ -179,61 +195,133 @@ void Ledger::Impl::WriterLoop() {
       }
       queued_events -= take;
     }
-    WriteGroup(group);
-    // Acknowledge: a request completes when its last event is done.
-    for (auto& p : group) {
+    HandOff(Sequence(std::move(group)));
+    if (domain->CacheFull()) {
+      // Dropped households are read back from the store: only once all is durable.
+      WaitCommitted();
+      domain->TrimCache();
+    }
+  }
+  {
+    std::lock_guard lock(commit_mu);
+    commit_stop = true;
+  }
+  commit_cv.notify_all();
+  committer.join();
+}
+
+void Ledger::Impl::HandOff(CommitJob job) {
+  std::unique_lock lock(commit_mu);
+  commit_cv.wait(lock, [&] { return commit_jobs.size() < kCommitDepth; });
+  commit_jobs.push_back(std::move(job));
+  lock.unlock();
+  commit_cv.notify_all();
+}
+
+void Ledger::Impl::WaitCommitted() {
+  std::unique_lock lock(commit_mu);
+  commit_cv.wait(lock, [&] { return commit_jobs.empty() && !commit_busy; });
+}
+
+Status Ledger::Impl::Poisoned() {
+  std::lock_guard lock(commit_mu);
+  return poisoned;
+}
+
+void Ledger::Impl::CommitterLoop() {
+  while (true) {
+    CommitJob job;
+    {
+      std::unique_lock lock(commit_mu);
+      commit_cv.wait(lock, [&] { return commit_stop || !commit_jobs.empty(); });
+      if (commit_jobs.empty()) return;  // stopping, and everything is written
+      job = std::move(commit_jobs.front());
+      commit_jobs.pop_front();
+      commit_busy = true;
+    }
+    commit_cv.notify_all();
+    Commit(job);
+    // Acknowledge in order: a request completes when its last event is done.
+    for (auto& p : job.group) {
       if (--p.request->remaining == 0) {
         auto req = std::move(p.request);
         req->done(std::move(req->outcomes));
       }
     }
+    {
+      std::lock_guard lock(commit_mu);
+      commit_busy = false;
+    }
+    commit_cv.notify_all();
+  }
+}
+
+// Committer thread: sign the checkpoint, write the batch with the WAL
+// synced, publish the new size. A job sequenced after a failed one fails
+// too (it was built on the lost group's state).
+void Ledger::Impl::Commit(CommitJob& job) {
+  Status written = Poisoned();
+  if (written.ok() && job.appended > 0) {
+    auto note = signer->Sign(job.checkpoint_text);
+    written = note.status();
+    if (note.ok()) {
+      job.batch.Put(store->cf(kCfCheckpoints), BigEndian64(job.size), *note);
+      written = store->Write(&job.batch, options.sync);
+    }
+    if (!written.ok()) {
+      std::lock_guard lock(commit_mu);
+      poisoned = UnavailableError(
+          "the ledger stopped accepting appends after a write failure: " + written.message(), "STORE_FAILED");
+    }
+  }
+  if (!written.ok()) {
+    // Nothing at or past the durable size may be reported: neither this
+    // job's events nor duplicates of events in a lost group.
+    const uint64_t durable = size.load(std::memory_order_acquire);
+    for (auto& p : job.group) {
+      auto& outcome = p.request->outcomes[p.index];
+      if (outcome.ok() && outcome->seq >= durable) outcome = AppendOutcome(written);
+    }
+    return;
+  }
+  if (job.appended > 0) size.store(job.size, std::memory_order_release);
+}
+
+void Ledger::Impl::TrimInflight() {
+  const uint64_t durable = size.load(std::memory_order_acquire);
+  while (!inflight_hashes.empty() && inflight_base < durable) {
+    inflight_hashes.pop_front();
+    ++inflight_base;
+  }
+  if (inflight_hashes.empty()) inflight_base = std::max(inflight_base, durable);
+  while (!inflight_key_order.empty() && inflight_key_order.front().first < durable) {
+    inflight_keys.erase(inflight_key_order.front().second);
+    inflight_key_order.pop_front();
   }
 }
 
 StatusOr<Hash> Ledger::Impl::LeafHashForWriter(uint64_t seq) {
+  if (seq >= inflight_base && seq - inflight_base < inflight_hashes.size()) return inflight_hashes[seq - inflight_base];
   if (auto h = tree.CachedNode(0, seq)) return *h;
   return Nodes()(0, seq);
 }
 
-StatusOr<Ledger::Impl::Head> Ledger::Impl::HouseholdHead(const std::string& household) {
-  auto it = household_heads.find(household);
-  if (it != household_heads.end()) return it->second;
-  // Not cached: the household's latest indexed event, if any.
-  std::string upper = household;
-  upper.push_back('\1');
-  std::unique_ptr<rocksdb::Iterator> iter(store->db()->NewIterator(rocksdb::ReadOptions(), store->cf(kCfByHousehold)));
-  iter->SeekForPrev(upper);
-  if (!iter->status().ok()) return FromRocks(iter->status(), "reading by_household");
-  std::string prefix = household;
-  prefix.push_back('\0');
-  if (!iter->Valid() || !iter->key().starts_with(prefix) || iter->key().size() != prefix.size() + 8) {
-    return NotFoundError("no events for household");
-  }
-  uint64_t seq = ReadBigEndian64(std::string_view(iter->key().data() + prefix.size(), 8));
-  ASSIGN_OR_RETURN(Hash h, LeafHashForWriter(seq));
-  if (household_heads.size() > 1'000'000) household_heads.clear();  // bound memory; misses re-read the index
-  Head head{seq, h};
-  household_heads[household] = head;
-  return head;
-}
-
-void Ledger::Impl::WriteGroup(std::vector<PendingEvent>& group) {
+CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
+  CommitJob job;
+  job.group = std::move(group);
   auto fail = [&](PendingEvent& p, Status s) { p.request->outcomes[p.index] = AppendOutcome(std::move(s)); };
-  if (!poisoned.ok()) {
-    for (auto& p : group) fail(p, poisoned);
-    return;
+  if (Status s = Poisoned(); !s.ok()) {
+    for (auto& p : job.group) fail(p, s);
+    return job;
   }
+  TrimInflight();
 
-  rocksdb::WriteBatch batch;
-  const uint64_t base = size.load(std::memory_order_relaxed);
-  uint64_t next = base;
+  rocksdb::WriteBatch& batch = job.batch;
+  uint64_t next = inflight_base + inflight_hashes.size();
   const int64_t now = options.clock();
-  std::unordered_map<std::string, AppendResult> batch_keys;  // idempotency keys in this group
-  std::vector<size_t> appended;                               // indexes into group
   const DomainState::LeafHashFn leaf_hash_of = [this](uint64_t s) { return LeafHashForWriter(s); };
 
-  for (size_t gi = 0; gi < group.size(); ++gi) {
-    PendingEvent& p = group[gi];
+  for (PendingEvent& p : job.group) {
     if (!p.early_error.ok()) {
       fail(p, p.early_error);
       continue;
@@ -243,8 +331,11 @@ void Ledger::Impl::WriteGroup(std::vector<PendingEvent>& group) {
       auto body = sb.getBody();
       std::string idem = ToStr(body.getIdempotencyKey());
 
-      // Idempotency: a replayed key returns the original result, stores nothing.
-      if (auto it = batch_keys.find(idem); it != batch_keys.end()) {
+      // Idempotency: a replayed key returns the original result, stores
+      // nothing. Keys of groups not yet durable are in inflight_keys; the
+      // committer acknowledges in order, so the duplicate's reply never
+      // precedes the original's sync.
+      if (auto it = inflight_keys.find(idem); it != inflight_keys.end()) {
         AppendResult r = it->second;
         r.duplicate = true;
         p.request->outcomes[p.index] = r;
@@ -292,17 +383,16 @@ void Ledger::Impl::WriteGroup(std::vector<PendingEvent>& group) {
         }
       }
 
-      // Household chain link.
+      // Household chain link, from the projection (DomainState::HouseholdHead).
       std::string household = body.getHousehold();
-      std::optional<Head> prev_head;
+      std::optional<DomainState::Head> prev_head;
       if (!household.empty()) {
-        auto h = HouseholdHead(household);
-        if (h.ok()) {
-          prev_head = *h;
-        } else if (h.status().code() != StatusCode::kNotFound) {
+        auto h = domain->HouseholdHead(household);
+        if (!h.ok()) {
           fail(p, h.status());
           continue;
         }
+        prev_head = *h;
       }
 
       // Envelope -> canonical leaf bytes.
@@ -340,11 +430,12 @@ void Ledger::Impl::WriteGroup(std::vector<PendingEvent>& group) {
       domain->Apply(body, seq, leaf_hash, now).IgnoreError();
       tree.Append(leaf_hash);
       last_leaf_hash = leaf_hash;
-      if (!household.empty()) household_heads[household] = Head{seq, leaf_hash};
       AppendResult r{seq, leaf_hash, false};
-      batch_keys.emplace(std::move(idem), r);
+      inflight_hashes.push_back(leaf_hash);
+      inflight_key_order.emplace_back(seq, idem);
+      inflight_keys.emplace(std::move(idem), r);
       p.request->outcomes[p.index] = r;
-      appended.push_back(gi);
+      ++job.appended;
       ++next;
     } catch (const kj::Exception& e) {
       fail(p, InvalidArgumentError(std::string("malformed event: ") + e.getDescription().cStr(),
@@ -352,25 +443,22 @@ void Ledger::Impl::WriteGroup(std::vector<PendingEvent>& group) {
     }
   }
 
-  if (appended.empty()) return;
+  if (job.appended == 0) return job;
 
-  Status written = domain->Flush(*store, &batch);
-  if (written.ok()) {
+  job.size = next;
+  Status flushed = domain->Flush(*store, &batch);
+  if (flushed.ok()) {
     for (auto& [key, value] : tree.TakeDirty()) batch.Put(store->cf(kCfMerkle), key, value);
-    auto note = signer->Sign(FormatCheckpoint({info.origin, next, tree.Root(), {}}));
-    written = note.status();
-    if (note.ok()) {
-      batch.Put(store->cf(kCfCheckpoints), BigEndian64(next), *note);
-      written = store->Write(&batch, options.sync);
+    job.checkpoint_text = FormatCheckpoint({info.origin, next, tree.Root(), {}});
+  } else {
+    // The in-memory state is past what can be written: stop, as after a write failure.
+    {
+      std::lock_guard lock(commit_mu);
+      poisoned = UnavailableError(
+          "the ledger stopped accepting appends after a write failure: " + flushed.message(), "STORE_FAILED");
     }
   }
-  if (!written.ok()) {
-    poisoned = UnavailableError("the ledger stopped accepting appends after a write failure: " + written.message(),
-                                "STORE_FAILED");
-    for (size_t gi : appended) fail(group[gi], written);
-    return;
-  }
-  size.store(next, std::memory_order_release);
+  return job;
 }
 
 }  // namespace ledger

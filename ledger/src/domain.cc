@@ -9,8 +9,8 @@
 namespace ledger {
 namespace {
 
-// Households kept in memory between commits; beyond this the cache is
-// dropped after a flush (everything in it is durable) and refills on use.
+// Households kept in memory between commits; beyond this the writer drops
+// the cache once everything flushed is durable, and it refills on use.
 constexpr size_t kMaxCachedHouseholds = 200'000;
 
 // Calls `f(seq, leaf)` for the stored events [from, to).
@@ -115,9 +115,19 @@ Status DomainState::Flush(const Store& store, rocksdb::WriteBatch* batch) {
       return s;
     }
   }
-  if (core_.household_count() > kMaxCachedHouseholds) core_.DropHouseholds();
   return OkStatus();
 }
+
+StatusOr<std::optional<DomainState::Head>> DomainState::HouseholdHead(std::string_view household) {
+  RETURN_IF_ERROR(broken_);
+  ASSIGN_OR_RETURN(const projection::Household* h, core_.Find(household));
+  if (!h) return std::optional<Head>();
+  return std::optional<Head>(Head{h->latest_seq, h->latest_hash});
+}
+
+bool DomainState::CacheFull() const { return core_.household_count() > kMaxCachedHouseholds; }
+
+void DomainState::TrimCache() { core_.DropHouseholds(); }
 
 Status DomainState::WriteSnapshot(const Store& store, rocksdb::WriteBatch* batch,
                                   const std::unordered_map<std::string, std::string>& written) {

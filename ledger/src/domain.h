@@ -22,7 +22,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 
 #include "ledger/bytes.h"
@@ -51,6 +53,23 @@ class DomainState {
                const LeafHashFn& leaf_hash);
   Status Apply(schema::EventBody::Reader body, uint64_t seq, const Hash& leaf_hash, int64_t recorded_at_ns);
   Status Flush(const Store& store, rocksdb::WriteBatch* batch);
+
+  // The household's latest event (seq and leaf hash), from the projection:
+  // every event that names a household is a household kind the projection
+  // folds (rules.cc refuses a household on registry events), so a household
+  // the projection does not know has no events. nullopt: no events yet.
+  struct Head {
+    uint64_t seq;
+    Hash hash;
+  };
+  StatusOr<std::optional<Head>> HouseholdHead(std::string_view household);
+
+  // The in-memory household cache is bounded: once it holds more than its
+  // limit, TrimCache() drops it (it refills from the store on use). Call it
+  // only when everything flushed is durable, since dropped households are
+  // read back from the store.
+  bool CacheFull() const;
+  void TrimCache();
 
   const ReferenceData& reference() const { return reference_; }
 

@@ -146,6 +146,7 @@ StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, PrivateKe
   }
   impl->signer.emplace(impl->info.key_name, server_key);
   uint64_t n = impl->size.load();
+  impl->inflight_base = n;
   Impl* raw = impl.get();
   ASSIGN_OR_RETURN(impl->tree, merkle::TreeBuilder::Resume(n, [raw](const merkle::TileId& id) {
                      return raw->LoadTile(id);

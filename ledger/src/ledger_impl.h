@@ -42,6 +42,16 @@ struct PendingEvent {
   Status early_error;                   // set when parsing/checking already failed
 };
 
+// One sequenced group on its way to disk: the events' outcomes are filled
+// in; `batch` holds every put but the checkpoint, which the committer signs.
+struct CommitJob {
+  std::vector<PendingEvent> group;
+  size_t appended = 0;          // events of `group` that this batch stores
+  rocksdb::WriteBatch batch;
+  uint64_t size = 0;            // tree size once written
+  std::string checkpoint_text;  // unsigned checkpoint body for `size`
+};
+
 // Bounded cache of immutable (full) Merkle tiles for the read path.
 class TileCache {
  public:
@@ -77,15 +87,25 @@ struct Ledger::Impl {
   // Domain rules and projections (writer thread only).
   std::unique_ptr<DomainState> domain;
 
-  // ---- writer-thread state
+  // ---- sequencer (writer thread) state
   merkle::TreeBuilder tree;
   Hash last_leaf_hash{};
-  struct Head {
-    uint64_t seq;
-    Hash hash;
-  };
-  std::unordered_map<std::string, Head> household_heads;
-  Status poisoned;
+  // Sequenced but maybe not durable yet (jobs handed to the committer): the
+  // leaf hashes from seq `inflight_base` on, and the idempotency keys with
+  // their results. Entries below the durable size are trimmed.
+  uint64_t inflight_base = 0;
+  std::deque<Hash> inflight_hashes;
+  std::unordered_map<std::string, AppendResult> inflight_keys;
+  std::deque<std::pair<uint64_t, std::string>> inflight_key_order;
+
+  // ---- committer handoff (appender.cc): the writer sequences group N+1
+  // while the committer writes and acknowledges group N.
+  std::mutex commit_mu;
+  std::condition_variable commit_cv;
+  std::deque<CommitJob> commit_jobs;   // at most kCommitDepth
+  bool commit_busy = false;            // the committer is writing a job
+  bool commit_stop = false;
+  Status poisoned;                     // under commit_mu
 
   // ---- queue
   std::mutex queue_mu;
@@ -100,11 +120,17 @@ struct Ledger::Impl {
   merkle::NodeReader Nodes();
   Status LoadMeta();
 
-  // Write path (writer thread).
+  // Write path: Prepare in callers' threads, Sequence in the writer thread,
+  // Commit in the committer thread.
   void WriterLoop();
-  void WriteGroup(std::vector<PendingEvent>& group);
+  void CommitterLoop();
+  CommitJob Sequence(std::vector<PendingEvent> group);
+  void Commit(CommitJob& job);
+  void HandOff(CommitJob job);
+  void WaitCommitted();               // until every handed-off job is done
+  Status Poisoned();
+  void TrimInflight();
   void Prepare(PendingEvent& p);
-  StatusOr<Head> HouseholdHead(const std::string& household);
   StatusOr<Hash> LeafHashForWriter(uint64_t seq);
 };
 
