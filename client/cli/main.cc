@@ -88,6 +88,8 @@ int Main(int argc, char** argv) {
       "Exit codes: 0 ok, 1 failure or a claim that does not verify, 2 usage."};
   app.name("ledger");
   app.require_subcommand(1);
+  // Global options may also follow the command (`ledger prove 5 --json`, DESIGN.md §8).
+  app.fallthrough();
   Globals g;
   app.add_option("--server", g.server, "HOST:PORT of ledgerd")->envname("LEDGER_SERVER");
   app.add_flag("--dev-insecure", g.dev_insecure, "plain TCP to a ledgerd started with --dev-insecure");

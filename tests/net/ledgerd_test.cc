@@ -259,8 +259,9 @@ TEST_F(LedgerdTest, CliAppendQueryProveVerify) {
   const uint64_t seq = appended[1]["seq"];
   EXPECT_EQ(seq, base_size + 1);
 
-  // prove --json: the contract's fields, and the proof verifies.
-  r = Cli(d, {"--json", "prove", std::to_string(seq)});
+  // prove SEQ --json (the contract's order; global flags may also come
+  // first): the contract's fields, and the proof verifies.
+  r = Cli(d, {"prove", std::to_string(seq), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto proof = nlohmann::json::parse(r.out);
   for (const char* k : {"seq", "tree_size", "leaf_hash", "path", "checkpoint"}) EXPECT_TRUE(proof.contains(k)) << k;
@@ -276,7 +277,7 @@ TEST_F(LedgerdTest, CliAppendQueryProveVerify) {
                   .ok());
 
   // consistency --json.
-  r = Cli(d, {"--json", "consistency", std::to_string(base_size), std::to_string(base_size + 2)});
+  r = Cli(d, {"consistency", std::to_string(base_size), std::to_string(base_size + 2), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto cons = nlohmann::json::parse(r.out);
   EXPECT_EQ(cons["old_size"], base_size);
