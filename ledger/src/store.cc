@@ -110,6 +110,12 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode,
   db_options.paranoid_checks = true;
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;
+  // A WAL file can be deleted only once every column family with data in it
+  // has flushed; the small, slow-filling ones (checkpoints, merkle, ...)
+  // would otherwise keep hundreds of MiB of WAL alive, which every open
+  // (ledgerd's restart after a crash, ledger-verify, ledger-replay) must
+  // replay into memory first. Past this total RocksDB flushes them.
+  db_options.max_total_wal_size = 128 << 20;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(block_cache_bytes);
