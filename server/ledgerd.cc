@@ -44,7 +44,7 @@ bool SplitHostPort(const std::string& s, std::string* host, uint16_t* port) {
 
 int main(int argc, char** argv) {
   CLI::App app{"ledgerd: the assistance ledger server (Cap'n Proto over TLS 1.3, mutual authentication)"};
-  std::string data, listen = "127.0.0.1:7433", server_key, log_level = "info";
+  std::string data, listen = "127.0.0.1:7433", http_listen, server_key, log_level = "info";
   ledger::net::ServerOptions options;
   int64_t idle_ms = options.idle_timeout.count();
   int64_t frame_ms = options.frame_timeout.count();
@@ -54,6 +54,9 @@ int main(int argc, char** argv) {
   app.set_config("--config", "", "TOML/INI file with any of these flags (long names as keys)");
   app.add_option("--data", data, "store directory (created by ledger-seed or the library)")->required();
   app.add_option("--listen", listen, "HOST:PORT to listen on; port 0 picks a free port")->capture_default_str();
+  app.add_option("--http", http_listen,
+                 "HOST:PORT for the read-only HTTP/JSON API (HTTPS with the same certificates; plain HTTP with "
+                 "--dev-insecure); off when not given");
   app.add_option("--cert", options.tls.cert, "server certificate chain (PEM)");
   app.add_option("--key", options.tls.key, "server TLS private key (PEM)");
   app.add_option("--ca", options.tls.ca, "CA certificate that signs client certificates (PEM)");
@@ -82,6 +85,13 @@ int main(int argc, char** argv) {
   if (!SplitHostPort(listen, &options.listen_host, &options.listen_port)) {
     std::cerr << "ledgerd: --listen: '" << listen << "' is not HOST:PORT\n";
     return 2;
+  }
+  if (!http_listen.empty()) {
+    if (!SplitHostPort(http_listen, &options.http_host, &options.http_port)) {
+      std::cerr << "ledgerd: --http: '" << http_listen << "' is not HOST:PORT\n";
+      return 2;
+    }
+    options.http_enabled = true;
   }
   options.idle_timeout = std::chrono::milliseconds(idle_ms);
   options.frame_timeout = std::chrono::milliseconds(frame_ms);
@@ -119,6 +129,10 @@ int main(int argc, char** argv) {
     return server.status().code() == ledger::StatusCode::kInvalidArgument ? 2 : 1;
   }
   std::cout << "listening on " << (*server)->endpoint() << std::endl;
+  if (options.http_enabled) {
+    std::cout << "http api on " << (*server)->http_endpoint() << std::endl;
+    spdlog::info("http api on {} ({})", (*server)->http_endpoint(), options.dev_insecure ? "plain HTTP" : "HTTPS");
+  }
   spdlog::info("listening on {} ({}); verifier key {}", (*server)->endpoint(),
                options.dev_insecure ? "dev-insecure" : "TLS 1.3, client certificates required",
                (*store)->info().VerifierKey());

@@ -221,8 +221,8 @@ note "household $HOUSEHOLD (district $DISTRICT); $AGENCY's officer there: $OFFIC
 start_ledgerd() {   # start_ledgerd PORT: 0 when listening, 1 if the port is taken
   local port="$1"
   : >"$OUT"
-  show "$LEDGERD" --data "$STORE" --listen "127.0.0.1:$port" --cert "$PKI/server.crt" --key "$PKI/server.key" \
-    --ca "$PKI/ca.crt" ">$(rel "$OUT") 2>$(rel "$LOG") &"
+  show "$LEDGERD" --data "$STORE" --listen "127.0.0.1:$port" --http 127.0.0.1:0 --cert "$PKI/server.crt" \
+    --key "$PKI/server.key" --ca "$PKI/ca.crt" ">$(rel "$OUT") 2>$(rel "$LOG") &"
   # The server outlives this script (setsid: and the terminal's Ctrl-C) and
   # keeps none of its other file descriptors (a caller's lock or pipe).
   (
@@ -230,12 +230,12 @@ start_ledgerd() {   # start_ledgerd PORT: 0 when listening, 1 if the port is tak
       fd="${fd##*/}"
       if [ "$fd" -gt 2 ]; then eval "exec $fd>&-"; fi
     done
-    exec setsid "$LEDGERD" --data "$STORE" --listen "127.0.0.1:$port" --cert "$PKI/server.crt" \
-      --key "$PKI/server.key" --ca "$PKI/ca.crt"
+    exec setsid "$LEDGERD" --data "$STORE" --listen "127.0.0.1:$port" --http 127.0.0.1:0 \
+      --cert "$PKI/server.crt" --key "$PKI/server.key" --ca "$PKI/ca.crt"
   ) >"$OUT" 2>"$LOG" </dev/null &
   local pid=$!
   for _ in $(seq 1 300); do
-    if grep -q '^listening on ' "$OUT"; then
+    if grep -q '^http api on ' "$OUT"; then   # printed right after 'listening on'
       is_our_ledgerd "$pid" || die "pid $pid is not the ledgerd that started (setsid forked?)"
       STARTED_PID="$pid"
       echo "$pid" >"$PIDFILE"
@@ -264,7 +264,9 @@ if ! start_ledgerd "$PORT"; then
   fi
 fi
 LISTEN="$(sed -n 's/^listening on //p' "$OUT" | head -n 1)"
-note "$(cat "$OUT") (pid $STARTED_PID, log $(rel "$LOG"))"
+HTTP="$(sed -n 's/^http api on //p' "$OUT" | head -n 1)"
+note "listening on $LISTEN (pid $STARTED_PID, log $(rel "$LOG"))"
+note "http api on $HTTP (read-only HTTP/JSON, same TLS certificates)"
 
 # The connection settings every client command below uses.
 cat >"$ENVFILE" <<EOF
@@ -335,6 +337,15 @@ step "6. progress report from the server's projection: the province, then its di
 as "$INSPECTOR" report --by province --area 33
 as "$INSPECTOR" report --by district --area 33
 
+if command -v curl >/dev/null 2>&1; then
+  step "   ... and the same server's read-only HTTP/JSON API on $HTTP (HTTPS, the inspector's certificate)"
+  show curl -sS --fail-with-body --cacert "$(rel "$PKI/ca.crt")" --cert "$(rel "$(cert "$INSPECTOR")")" \
+    --key "$(rel "$(certkey "$INSPECTOR")")" "https://$HTTP/v1/events/$HELP_SEQ/proof"
+  curl -sS --fail-with-body --cacert "$PKI/ca.crt" --cert "$(cert "$INSPECTOR")" --key "$(certkey "$INSPECTOR")" \
+    "https://$HTTP/v1/events/$HELP_SEQ/proof" | head -c 600 || die "the HTTP API did not answer"
+  echo
+fi
+
 # --- 7. done -----------------------------------------------------------------
 
 if [ "${LEDGER_DEMO_STOP:-0}" = 1 ]; then
@@ -364,6 +375,9 @@ cat <<EOF
   ledger verify-claim $HELP_SEQ --root-key $PKI/root.pub.pem
   ledger verify-claim --household $HOUSEHOLD --agency $AGENCY --item H-04 --date $TODAY
   ledger report --by district --area 33
+  # the read-only HTTP/JSON API (HTTPS, same certificates; docs/protocol.md §6):
+  curl --cacert $PKI/ca.crt --cert $I_CERT --key $I_KEY https://$HTTP/v1/households/$HOUSEHOLD
+  curl --cacert $PKI/ca.crt --cert $I_CERT --key $I_KEY "https://$HTTP/v1/events/$HELP_SEQ/proof"
 
   # as the agency $AGENCY (appends events signed by its officer $OFFICER):
   LEDGER_CERT=$A_CERT LEDGER_CERT_KEY=$A_KEY \\

@@ -73,13 +73,17 @@ class RequestHandler {
   // Retry hint for an error reply: pushback and shutdown may be retried.
   uint32_t RetryAfterMs(const Status& status) const;
 
- private:
+  // The latest signed checkpoint and its tree size; the note of exactly
+  // `size` (NotFound when no group commit ended there). Also used by the
+  // HTTP API (http_api.h).
   struct Latest {
     std::string note;
     uint64_t size = 0;
   };
   StatusOr<Latest> LatestCheckpoint() const;
   StatusOr<std::string> CheckpointAt(uint64_t size) const;
+
+ private:
   // Fills an InclusionProof of `seq` at `tree_size` (0: latest checkpoint).
   Status FillInclusion(protocol::InclusionProof::Builder out, uint64_t seq, uint64_t tree_size) const;
   Status FillHistory(protocol::HouseholdHistory::Builder out, const std::string& household) const;

@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "connection.h"
+#include "http_listener.h"
 #include "server_context.h"
 
 namespace ledger::net {
@@ -110,6 +111,8 @@ struct Server::Impl {
   tcp::acceptor acceptor;
   std::unique_ptr<asio::ssl::context> tls;
   ServerContext ctx;
+  std::unique_ptr<HttpListener> http;
+  std::string http_host;
   std::vector<std::thread> threads;
   std::thread warm_thread;
   uint16_t port = 0;
@@ -123,6 +126,9 @@ Server::~Server() { Shutdown(); }
 
 uint16_t Server::port() const { return impl_->port; }
 std::string Server::endpoint() const { return fmt::format("{}:{}", impl_->host, impl_->port); }
+std::string Server::http_endpoint() const {
+  return impl_->http ? fmt::format("{}:{}", impl_->http_host, impl_->http->port()) : std::string();
+}
 
 StatusOr<std::unique_ptr<Server>> Server::Start(Ledger* ledger, ServerOptions options) {
   auto impl = std::make_unique<Impl>(ledger, std::move(options));
@@ -150,6 +156,11 @@ StatusOr<std::unique_ptr<Server>> Server::Start(Ledger* ledger, ServerOptions op
   d.port = d.acceptor.local_endpoint().port();
   d.host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]" : endpoint.address().to_string();
 
+  if (o.http_enabled) {
+    ASSIGN_OR_RETURN(d.http, HttpListener::Start(d.ioc, d.ctx, d.tls.get(), o.http_host, o.http_port));
+    d.http_host = o.http_host.find(':') != std::string::npos ? "[" + o.http_host + "]" : o.http_host;
+  }
+
   // The leaf-hash index fills in the background; lookups wait for it.
   d.warm_thread = std::thread([&d] {
     if (Status s = d.ctx.leaf_index.Warm(); !s.ok()) spdlog::error("leaf index: {}", s.ToString());
@@ -166,6 +177,7 @@ void Server::Shutdown() {
   if (d.stopped) return;
   d.stopped = true;
   d.ctx.draining = true;
+  if (d.http) d.http->Stop();
   asio::post(d.acceptor.get_executor(), [&d] {
     boost::system::error_code ec;
     d.acceptor.close(ec);

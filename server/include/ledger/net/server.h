@@ -58,6 +58,12 @@ struct ServerOptions {
   // Plain TCP, loopback addresses only; identities come from Hello.
   bool dev_insecure = false;
   TlsFiles tls;
+  // The read-only HTTP/JSON API (docs/protocol.md "HTTP API") on its own
+  // port: HTTPS with the same TLS files and client certificates, or plain
+  // HTTP on loopback with dev_insecure. Off unless http_enabled.
+  bool http_enabled = false;
+  std::string http_host = "127.0.0.1";
+  uint16_t http_port = 0;                      // 0: any free port
 
   int io_threads = 0;                          // 0: one per core
   FrameLimits limits;
@@ -93,6 +99,8 @@ class Server {
   uint16_t port() const;
   // "HOST:PORT" with the real port.
   std::string endpoint() const;
+  // The HTTP API's "HOST:PORT" ("" when it is off).
+  std::string http_endpoint() const;
   // Stops accepting, answers what is in flight, closes every connection and
   // stops the I/O threads. Blocks; idempotent; callable from any thread
   // except the server's own.

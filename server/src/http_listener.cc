@@ -1,0 +1,194 @@
+#include "http_listener.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
+#include "http_api.h"
+#include "ledger/net/protocol_codec.h"
+#include "peer_identity.h"
+
+namespace ledger::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+constexpr uint32_t kHeaderLimit = 8 * 1024;
+
+}  // namespace
+
+struct HttpListener::Impl {
+  Impl(asio::io_context& io, ServerContext& c, asio::ssl::context* t)
+      : ioc(io), ctx(c), tls(t), routes(c), acceptor(asio::make_strand(io)) {}
+
+  asio::awaitable<void> Accept() {
+    while (true) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kUseTuple);
+      if (ec == asio::error::operation_aborted || !acceptor.is_open() || ctx.draining) break;
+      if (ec) {
+        spdlog::error("http: accept failed: {}", ec.message());
+        continue;
+      }
+      if (sessions.load() >= ctx.options.max_connections) {
+        spdlog::warn("http: refused a connection: {} open (limit)", ctx.options.max_connections);
+        continue;
+      }
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      const uint64_t id = ctx.next_connection_id++;
+      if (tls) {
+        asio::co_spawn(socket.get_executor(), TlsSession(beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls), id),
+                       asio::detached);
+      } else {
+        asio::co_spawn(socket.get_executor(), PlainSession(beast::tcp_stream(std::move(socket)), id), asio::detached);
+      }
+    }
+  }
+
+  asio::awaitable<void> TlsSession(beast::ssl_stream<beast::tcp_stream> stream, uint64_t id) {
+    Counted counted(sessions);
+    beast::get_lowest_layer(stream).expires_after(ctx.options.handshake_timeout);
+    auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
+    if (ec) {
+      spdlog::warn("http {}: TLS handshake failed: {}", id, ec.message());
+      co_return;
+    }
+    auto who = PeerIdentity(stream.native_handle());
+    if (!who.ok()) {
+      spdlog::warn("http {}: refused: {}", id, who.status().ToString());
+      co_return;
+    }
+    spdlog::info("http {}: open ({} {}, TLS)", id, RoleName(who->role), who->name);
+    co_await Serve(stream, id);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+    co_await stream.async_shutdown(kUseTuple);
+  }
+
+  asio::awaitable<void> PlainSession(beast::tcp_stream stream, uint64_t id) {
+    Counted counted(sessions);
+    spdlog::info("http {}: open (dev-insecure)", id);
+    co_await Serve(stream, id);
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  // Requests one after another until the client or the server ends it.
+  template <class Stream>
+  asio::awaitable<void> Serve(Stream& stream, uint64_t id) {
+    beast::flat_buffer buffer(kHeaderLimit);
+    while (!ctx.draining) {
+      http::request_parser<http::empty_body> parser;
+      parser.header_limit(kHeaderLimit);
+      beast::get_lowest_layer(stream).expires_after(ctx.options.idle_timeout);
+      auto [rec, n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+      if (rec == http::error::end_of_stream || rec == beast::error::timeout || rec == asio::error::eof) break;
+      HttpReply reply;
+      bool keep_alive = false;
+      unsigned version = 11;
+      bool head = false;
+      if (rec) {
+        spdlog::warn("http {}: bad request: {}", id, rec.message());
+        reply = HttpError(InvalidArgumentError("malformed HTTP request: " + rec.message(), "BAD_REQUEST"));
+        if (rec == http::error::header_limit) reply.status = 431;
+      } else {
+        const auto& req = parser.get();
+        version = req.version();
+        keep_alive = req.keep_alive();
+        head = req.method() == http::verb::head;
+        if (req.method() != http::verb::get && !head) {
+          reply = HttpError(InvalidArgumentError("only GET and HEAD are served (a read-only API)", "METHOD_NOT_ALLOWED"));
+          reply.status = 405;
+        } else {
+          reply = routes.Get(std::string_view(req.target().data(), req.target().size()));
+        }
+        if (reply.status >= 500) spdlog::error("http {}: {} -> {}", id, std::string(req.target()), reply.status);
+      }
+      http::response<http::string_body> res{static_cast<http::status>(reply.status), version};
+      res.set(http::field::server, "ledgerd");
+      res.set(http::field::content_type, reply.content_type);
+      res.set(http::field::cache_control, "no-store");
+      if (reply.status == 405) res.set(http::field::allow, "GET, HEAD");
+      res.keep_alive(keep_alive && !ctx.draining);
+      res.body() = std::move(reply.body);
+      res.prepare_payload();
+      if (head) res.body().clear();  // Content-Length stays that of the GET
+      beast::get_lowest_layer(stream).expires_after(ctx.options.write_timeout);
+      auto [wec, written] = co_await http::async_write(stream, res, kUseTuple);
+      if (wec || !res.keep_alive()) break;
+    }
+  }
+
+  // Counts live sessions for the connection limit.
+  struct Counted {
+    explicit Counted(std::atomic<size_t>& c) : count(c) { ++count; }
+    ~Counted() { --count; }
+    std::atomic<size_t>& count;
+  };
+
+  asio::io_context& ioc;
+  ServerContext& ctx;
+  asio::ssl::context* tls;
+  HttpRoutes routes;
+  tcp::acceptor acceptor;
+  std::atomic<size_t> sessions{0};
+  uint16_t port = 0;
+};
+
+HttpListener::HttpListener(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpListener::~HttpListener() = default;
+uint16_t HttpListener::port() const { return impl_->port; }
+
+void HttpListener::Stop() {
+  Impl* d = impl_.get();
+  asio::post(d->acceptor.get_executor(), [d] {
+    boost::system::error_code ec;
+    d->acceptor.close(ec);
+  });
+}
+
+StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(asio::io_context& ioc, ServerContext& ctx,
+                                                            asio::ssl::context* tls, const std::string& host,
+                                                            uint16_t port) {
+  auto impl = std::make_unique<Impl>(ioc, ctx, tls);
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) return InvalidArgumentError(fmt::format("--http: '{}' is not an IP address", host), "BAD_ADDRESS");
+  if (!tls && !address.is_loopback()) {
+    return InvalidArgumentError(
+        fmt::format("--dev-insecure serves HTTP on loopback only; {} is not a loopback address", host),
+        "INSECURE_NOT_LOOPBACK");
+  }
+  tcp::endpoint endpoint(address, port);
+  auto& a = impl->acceptor;
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return UnavailableError(fmt::format("cannot listen for HTTP on {}:{}: {}", host, port, ec.message()),
+                            "LISTEN_FAILED");
+  }
+  impl->port = a.local_endpoint().port();
+  Impl* raw = impl.get();
+  asio::co_spawn(a.get_executor(), raw->Accept(), asio::detached);
+  return std::unique_ptr<HttpListener>(new HttpListener(std::move(impl)));
+}
+
+}  // namespace ledger::net

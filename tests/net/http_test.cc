@@ -1,0 +1,278 @@
+// The read-only HTTP/JSON API of ledgerd (server/src/http_api.h), over real
+// sockets on 127.0.0.1: HTTPS with client certificates, and plain HTTP in
+// dev mode. A small blocking HTTP/1.1 client (POSIX sockets + OpenSSL) keeps
+// Beast out of the test.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "ledger/merkle.h"
+#include "ledger/note.h"
+#include "net_fixture.h"
+
+namespace ledger {
+namespace {
+
+using nlohmann::json;
+using testing::NetFixture;
+
+struct HttpResult {
+  int status = 0;
+  std::string headers;
+  std::string body;
+  std::string error;   // connection / TLS failure
+};
+
+int ConnectLoopback(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+HttpResult Parse(const std::string& raw) {
+  HttpResult r;
+  size_t end = raw.find("\r\n\r\n");
+  if (raw.rfind("HTTP/1.1 ", 0) != 0 || end == std::string::npos) {
+    r.error = "not an HTTP response: " + raw.substr(0, 80);
+    return r;
+  }
+  r.status = std::stoi(raw.substr(9, 3));
+  r.headers = raw.substr(0, end);
+  r.body = raw.substr(end + 4);
+  return r;
+}
+
+std::string Request(const std::string& method, const std::string& target) {
+  return method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+}
+
+HttpResult PlainGet(uint16_t port, const std::string& target, const std::string& method = "GET") {
+  int fd = ConnectLoopback(port);
+  if (fd < 0) return HttpResult{0, "", "", "connect failed"};
+  std::string req = Request(method, target);
+  (void)!::write(fd, req.data(), req.size());
+  std::string raw;
+  char buf[16384];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) raw.append(buf, n);
+  ::close(fd);
+  return Parse(raw);
+}
+
+// HTTPS with a client certificate (none when `cert` is empty).
+HttpResult TlsGet(uint16_t port, const std::string& target, const std::string& ca, const std::string& cert,
+                  const std::string& key) {
+  HttpResult r;
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_load_verify_locations(ctx, ca.c_str(), nullptr);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  if (!cert.empty()) {
+    SSL_CTX_use_certificate_chain_file(ctx, cert.c_str());
+    SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM);
+  }
+  int fd = ConnectLoopback(port);
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  SSL_set1_host(ssl, "127.0.0.1");
+  std::string raw;
+  if (fd < 0 || SSL_connect(ssl) != 1) {
+    r.error = "TLS handshake failed";
+  } else {
+    std::string req = Request("GET", target);
+    if (SSL_write(ssl, req.data(), static_cast<int>(req.size())) <= 0) r.error = "TLS write failed";
+    char buf[16384];
+    for (int n; (n = SSL_read(ssl, buf, sizeof buf)) > 0;) raw.append(buf, n);
+  }
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  if (fd >= 0) ::close(fd);
+  if (!r.error.empty()) return r;
+  if (raw.empty()) return HttpResult{0, "", "", "no response (connection closed)"};
+  return Parse(raw);
+}
+
+class HttpApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto r = f_.ledger->Append({f_.world.Visit(1), f_.world.Visit(1), f_.world.Visit(2)});
+    for (auto& x : r) ASSERT_TRUE(x.ok()) << x.status().ToString();
+    visit_ = *r[1];
+    net::ServerOptions o = f_.DefaultServerOptions();
+    o.http_enabled = true;
+    f_.StartServer(o);
+    port_ = static_cast<uint16_t>(std::stoi(f_.server->http_endpoint().substr(10)));
+  }
+  HttpResult Get(const std::string& target) {
+    return TlsGet(port_, target, f_.Cert("ca"), f_.Cert("inspector"), f_.Key("inspector"));
+  }
+  json GetJson(const std::string& target, int want_status = 200) {
+    HttpResult r = Get(target);
+    EXPECT_EQ(r.error, "");
+    EXPECT_EQ(r.status, want_status) << target << ": " << r.body;
+    EXPECT_NE(r.headers.find("application/json"), std::string::npos) << r.headers;
+    return json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+  }
+  Checkpoint OpenCheckpoint(const std::string& note) {
+    auto v = NoteVerifier::Parse(f_.vkey);
+    auto opened = OpenNote(note, {*v});
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    auto cp = ParseCheckpoint(opened->text);
+    EXPECT_TRUE(cp.ok());
+    return *cp;
+  }
+
+  NetFixture f_;
+  AppendResult visit_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(HttpApiTest, CheckpointIsTheSignedNoteVerbatim) {
+  HttpResult r = Get("/v1/checkpoint");
+  ASSERT_EQ(r.status, 200) << r.error << r.body;
+  EXPECT_NE(r.headers.find("text/plain"), std::string::npos);
+  EXPECT_EQ(r.body, *f_.ledger->LatestCheckpoint());
+  EXPECT_EQ(OpenCheckpoint(r.body).size, f_.ledger->Size());
+}
+
+TEST_F(HttpApiTest, EventBySeqAndByLeafHash) {
+  json by_seq = GetJson("/v1/events/" + std::to_string(visit_.seq));
+  EXPECT_EQ(by_seq["seq"], visit_.seq);
+  EXPECT_EQ(by_seq["kind"], "HouseholdVisited");
+  EXPECT_EQ(by_seq["household"], testing::World::HouseCode(1));
+  EXPECT_EQ(by_seq["leaf_hash"], ToHex(visit_.leaf_hash));
+  EXPECT_EQ(GetJson("/v1/events/" + ToHex(visit_.leaf_hash)), by_seq);
+}
+
+TEST_F(HttpApiTest, ProofsVerifyAgainstTheirSignedCheckpoints) {
+  json p = GetJson("/v1/events/" + std::to_string(visit_.seq) + "/proof");
+  Checkpoint cp = OpenCheckpoint(p["checkpoint"]);
+  EXPECT_EQ(p["tree_size"], cp.size);
+  std::vector<Hash> path;
+  for (auto& h : p["path"]) path.push_back(*HashFromHex(h.get<std::string>()));
+  EXPECT_TRUE(merkle::VerifyInclusion(visit_.seq, cp.size, visit_.leaf_hash, path, cp.root).ok());
+
+  // Consistency from the size before SetUp's append (a group commit ended
+  // there) up to now.
+  const uint64_t bootstrap = visit_.seq - 1;  // size before SetUp's append
+  json c = GetJson("/v1/consistency?old=" + std::to_string(bootstrap));
+  Checkpoint new_cp = OpenCheckpoint(c["checkpoint"]);
+  Checkpoint old_cp = OpenCheckpoint(c["old_checkpoint"]);
+  path.clear();
+  for (auto& h : c["path"]) path.push_back(*HashFromHex(h.get<std::string>()));
+  EXPECT_EQ(c["old_size"], bootstrap);
+  EXPECT_EQ(c["new_size"], new_cp.size);
+  EXPECT_TRUE(merkle::VerifyConsistency(old_cp.size, new_cp.size, path, old_cp.root, new_cp.root).ok());
+  // A proof at a size with no checkpoint is refused.
+  json bad = GetJson("/v1/events/0/proof?size=" + std::to_string(bootstrap + 1), 404);
+  EXPECT_EQ(bad["error"]["code"], "NOT_FOUND");
+}
+
+TEST_F(HttpApiTest, HouseholdStatusHistoryAndReport) {
+  const std::string house = testing::World::HouseCode(1);
+  json status = GetJson("/v1/households/" + house);
+  EXPECT_EQ(status["house_code"], house);
+  EXPECT_EQ(status["visits"], 1);
+  json history = GetJson("/v1/households/" + house + "/history");
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0]["kind"], "HouseholdTargeted");
+  EXPECT_EQ(history[1]["seq"], visit_.seq);
+  json report = GetJson("/v1/report?by=province");
+  ASSERT_EQ(report.size(), 1u);
+  EXPECT_EQ(report[0]["code"], "33");
+  EXPECT_EQ(report[0]["targeted"], 2);
+  EXPECT_EQ(GetJson("/v1/report?by=district&area=3301")[0]["code"], "3301");
+}
+
+TEST_F(HttpApiTest, ErrorsAreJsonWithStableReasons) {
+  struct Case {
+    std::string target;
+    int status;
+    std::string reason;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"/v1/nothing", 404, "NO_ROUTE"},
+           {"/", 404, "NO_ROUTE"},
+           {"/v1/events/99999", 404, "NO_SUCH_EVENT"},
+           {"/v1/events/12x", 400, "BAD_NUMBER"},
+           {"/v1/events/" + std::string(64, 'a'), 404, "NO_SUCH_EVENT"},
+           {"/v1/households/33019999999", 404, "UNKNOWN_HOUSEHOLD"},
+           {"/v1/households/33019999999/history", 404, "UNKNOWN_HOUSEHOLD"},
+           {"/v1/report?by=village", 400, "BAD_REPORT"},
+           {"/v1/consistency", 400, "BAD_NUMBER"},
+           {"/v1/events/%30", 400, "BAD_TARGET"},
+       }) {
+    json e = GetJson(c.target, c.status);
+    EXPECT_EQ(e["error"]["reason"], c.reason) << c.target << ": " << e.dump();
+    EXPECT_FALSE(e["error"]["message"].get<std::string>().empty()) << c.target;
+  }
+  // The server still answers afterwards.
+  EXPECT_EQ(Get("/healthz").status, 200);
+}
+
+TEST_F(HttpApiTest, EveryRoleWithACertificateReadsNobodyWithoutOne) {
+  for (const char* who : {"pho-33", "mirror", "operator"}) {
+    HttpResult r = TlsGet(port_, "/healthz", f_.Cert("ca"), f_.Cert(who), f_.Key(who));
+    EXPECT_EQ(r.status, 200) << who << ": " << r.error;
+  }
+  HttpResult none = TlsGet(port_, "/healthz", f_.Cert("ca"), "", "");
+  EXPECT_EQ(none.status, 0);
+  EXPECT_NE(none.error, "");
+  HttpResult rogue = TlsGet(port_, "/healthz", f_.Cert("ca"), f_.Cert("rogue"), f_.Key("rogue"));
+  EXPECT_EQ(rogue.status, 0);
+  // The ledger protocol port is unaffected.
+  auto c = f_.Connect("inspector");
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->LatestCheckpoint().ok());
+}
+
+TEST(HttpDevInsecureTest, PlainHttpOnLoopbackOnlyAndReadOnly) {
+  NetFixture f;
+  net::ServerOptions o = f.DefaultServerOptions();
+  o.dev_insecure = true;
+  o.http_enabled = true;
+  o.http_host = "0.0.0.0";
+  auto refused = net::Server::Start(f.ledger.get(), o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().reason(), "INSECURE_NOT_LOOPBACK");
+
+  o.http_host = "127.0.0.1";
+  f.StartServer(o);
+  const uint16_t port = static_cast<uint16_t>(std::stoi(f.server->http_endpoint().substr(10)));
+  HttpResult r = PlainGet(port, "/healthz");
+  ASSERT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(json::parse(r.body)["size"], f.ledger->Size());
+  HttpResult post = PlainGet(port, "/v1/checkpoint", "POST");
+  EXPECT_EQ(post.status, 405);
+  EXPECT_NE(post.headers.find("Allow: GET, HEAD"), std::string::npos) << post.headers;
+  HttpResult head = PlainGet(port, "/v1/checkpoint", "HEAD");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+  // Garbage is answered 400 and the server goes on.
+  int fd = ConnectLoopback(port);
+  ASSERT_GE(fd, 0);
+  std::string junk = "\x01\x02 not http\r\n\r\n";
+  (void)!::write(fd, junk.data(), junk.size());
+  std::string raw;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) raw.append(buf, n);
+  ::close(fd);
+  EXPECT_EQ(Parse(raw).status, 400) << raw;
+  EXPECT_EQ(PlainGet(port, "/healthz").status, 200);
+}
+
+}  // namespace
+}  // namespace ledger
