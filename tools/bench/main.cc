@@ -4,6 +4,7 @@
 //   ledger-bench                                  # default run, a few minutes
 //   ledger-bench --with-10m                       # also 10 M-event proof store
 //   ledger-bench --benchmark_filter=proof --json  # proofs only, summary as JSON
+//   ledger-bench server --ledgerd build/server/ledgerd   # = ledger-net-bench ARGS (over TLS)
 //
 // What each figure means and how it was measured: append_bench.h,
 // proof_bench.h, verify_bench.h.
@@ -17,9 +18,12 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <string_view>
 
 #include "append_bench.h"
 #include "proof_bench.h"
@@ -70,6 +74,8 @@ int Main(int argc, char** argv) {
   CLI::App app{"ledger-bench: append throughput and proof latency of the ledger, as ratios against baselines "
                "measured in the same run"};
   app.footer(
+      "Server mode: 'ledger-bench server [ARGS...]' runs ledger-net-bench ARGS: appends and proofs over TLS, "
+      "ledgerd's memory ('ledger-bench server --help').\n"
       "Google Benchmark flags pass through, e.g. --benchmark_filter=REGEX, --benchmark_format=json, "
       "--benchmark_min_time=SECONDS.\nEnvironment: LEDGER_BENCH_DIR (proof store cache), LEDGER_BENCH_10M=1 "
       "(same as --with-10m).");
@@ -197,7 +203,23 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace ledger::bench
 
+// `ledger-bench server ARGS...` is ledger-net-bench ARGS (server/bench/),
+// built at ../server/ from this binary's directory: Asio and TLS stay out
+// of ledger-bench.
+static int ExecNetBench(char** args) {
+  std::error_code ec;
+  const std::string path =
+      (std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "../server/ledger-net-bench")
+          .lexically_normal()
+          .string();
+  args[0] = const_cast<char*>(path.c_str());
+  ::execv(path.c_str(), args);
+  std::cerr << "ledger-bench server: cannot run " << path << ": " << std::strerror(errno) << "\n";
+  return 1;
+}
+
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "server") return ExecNetBench(argv + 1);
   try {
     return ledger::bench::Main(argc, argv);
   } catch (const std::exception& e) {
