@@ -8,9 +8,9 @@
 //   if (r[0].ok()) use(r[0]->seq, r[0]->leaf_hash);
 //   ASSIGN_OR_RETURN(auto proof, ledger->InclusionProof(seq, ledger->Size()));
 //
-// Appends from every thread are group-committed by one writer thread: many
-// callers' events share one RocksDB WriteBatch written with the WAL synced
-// (DESIGN.md §5). A caller learns its seq only after that sync. The queue is
+// Appends from every thread are group-committed: one writer thread sequences
+// many callers' events into one RocksDB WriteBatch while a committer thread
+// writes the previous one with the WAL synced (DESIGN.md §5; appender.cc). A caller learns its seq only after that sync. The queue is
 // bounded: when it is full, Append fails fast with ResourceExhausted
 // (reason "PUSHBACK") instead of growing.
 //
@@ -102,8 +102,9 @@ class Ledger {
   // per event, in order: one bad event does not affect the others. Blocks
   // until the events are durable.
   std::vector<AppendOutcome> Append(std::vector<std::string> signed_bodies);
-  // Same, asynchronous: `done` runs on the writer thread after the sync (or
-  // at once on pushback). It must be quick and must not call Append.
+  // Same, asynchronous: `done` runs on the ledger's committer thread after
+  // the sync, in commit order (or at once, on the caller's thread, on
+  // pushback). It must be quick and must not call Append.
   void AppendAsync(std::vector<std::string> signed_bodies, AppendCallback done);
 
   const StoreInfo& info() const;
