@@ -31,13 +31,22 @@ StatusOr<PrivateKey> LedgerBenchKey(const std::string& label) {
   return PrivateKey::FromSeed(std::string_view(reinterpret_cast<const char*>(seed.data()), seed.size()));
 }
 
-// The first sub-district of `district` that the built-in reference knows.
-StatusOr<std::string> SubdistrictOf(const std::string& district) {
-  for (int t = 1; t < 100; ++t) {
-    std::string s = fmt::format("{}{:02d}", district, t);
-    if (ReferenceData::Builtin().AreaExists(s)) return s;
+constexpr uint64_t kHouseholdsPerDistrict = 1'000'000;
+
+// The first sub-district of each district of `province` that the built-in
+// reference knows.
+std::vector<std::string> SubdistrictsOf(const std::string& province) {
+  std::vector<std::string> out;
+  for (int d = 1; d < 100; ++d) {
+    for (int t = 1; t < 100; ++t) {
+      std::string s = fmt::format("{}{:02d}{:02d}", province, d, t);
+      if (ReferenceData::Builtin().AreaExists(s)) {
+        out.push_back(std::move(s));
+        break;
+      }
+    }
   }
-  return NotFoundError(fmt::format("district {} has no known sub-district", district), "UNKNOWN_AREA");
+  return out;
 }
 
 }  // namespace
@@ -51,7 +60,7 @@ StatusOr<BenchStore> BenchStore::Create(const std::string& dir) {
   ASSIGN_OR_RETURN(auto server, FromSeedByte('\x02'));
   ASSIGN_OR_RETURN(auto agency, FromSeedByte('\x03'));
   ASSIGN_OR_RETURN(auto officer, FromSeedByte('\x04'));
-  s.officers_.push_back({"off-1", "330101", officer});
+  s.officers_.push_back({"off-1", officer});
   CreateOptions create;
   create.origin = "bench.ledger/sisaket";
   create.root_public_key = root->PublicKeyBytes();
@@ -83,18 +92,16 @@ StatusOr<BenchStore> BenchStore::Existing(const std::string& dir, const std::str
     // Officer ids "<prefix>-<district>-NN" for agency "<prefix>-<province>".
     const size_t dash = agency.find('-');
     if (dash == std::string::npos) return InvalidArgumentError(fmt::format("--agency: '{}' is not CODE-PP", agency));
-    const std::regex id(fmt::format("{}-({}[0-9]{{2}})-[0-9]{{2}}", agency.substr(0, dash), agency.substr(dash + 1)));
+    const std::regex id(fmt::format("{}-{}[0-9]{{2}}-[0-9]{{2}}", agency.substr(0, dash), agency.substr(dash + 1)));
     std::vector<fs::path> files;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(dir + "/keys/officers", ec)) files.push_back(e.path());
     std::sort(files.begin(), files.end());
     for (const fs::path& f : files) {
-      std::smatch m;
       const std::string stem = f.stem().string();
-      if (f.extension() != ".pem" || !std::regex_match(stem, m, id)) continue;
+      if (f.extension() != ".pem" || !std::regex_match(stem, id)) continue;
       ASSIGN_OR_RETURN(PrivateKey key, PrivateKey::LoadPemFile(f.string()));
-      ASSIGN_OR_RETURN(std::string sub, SubdistrictOf(m[1].str()));
-      s.officers_.push_back({stem, sub, Shared(std::move(key))});
+      s.officers_.push_back({stem, Shared(std::move(key))});
       if (s.officers_.size() == kMaxOfficers) break;
     }
     if (s.officers_.empty()) {
@@ -106,7 +113,7 @@ StatusOr<BenchStore> BenchStore::Existing(const std::string& dir, const std::str
     for (int i = 0; i < 8; ++i) {
       const std::string id = fmt::format("off-{:02d}", i);
       ASSIGN_OR_RETURN(PrivateKey key, LedgerBenchKey(id));
-      s.officers_.push_back({id, "330101", Shared(std::move(key))});
+      s.officers_.push_back({id, Shared(std::move(key))});
     }
     ASSIGN_OR_RETURN(PrivateKey server, LedgerBenchKey("server"));
     fs::create_directories(work_dir);
@@ -133,12 +140,18 @@ Status BenchStore::Check() {
     auto seqs = l->RegistrySeqs(agency_, o.id);
     if (!seqs.ok()) return seqs.status();
   }
+  const std::string province = agency_.substr(agency_.find('-') + 1, 2);
+  subdistricts_ = SubdistrictsOf(province);
+  if (subdistricts_.empty()) return NotFoundError(fmt::format("province '{}' has no known district", province));
   return OkStatus();
 }
 
+const std::string& BenchStore::Subdistrict(uint64_t i) const {
+  return subdistricts_[(i / kHouseholdsPerDistrict) % subdistricts_.size()];
+}
+
 std::string BenchStore::House(uint64_t i) const {
-  const BenchOfficer& o = officers_[i % officers_.size()];
-  return fmt::format("{}{:07d}", o.subdistrict.substr(0, 4), 9'000'000 + i % 1'000'000);
+  return fmt::format("{}{:07d}", Subdistrict(i).substr(0, 4), 9'000'000 + i % kHouseholdsPerDistrict);
 }
 
 std::vector<std::string> BenchStore::SignNewHouseholds(uint64_t first, uint64_t count, unsigned threads) const {
@@ -152,7 +165,7 @@ std::vector<std::string> BenchStore::SignNewHouseholds(uint64_t first, uint64_t 
         const uint64_t i = first + k;
         const BenchOfficer& o = officers_[i % officers_.size()];
         const EventSigner signer{agency_, o.id, o.key.get()};
-        out[k] = f.HouseholdTargeted(signer, House(i), o.subdistrict, 2565, {4, 22}, 4, kDay);
+        out[k] = f.HouseholdTargeted(signer, House(i), Subdistrict(i), 2565, {4, 22}, 4, kDay);
       }
     });
   }

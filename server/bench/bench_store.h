@@ -16,10 +16,10 @@
 // officer used must be registered in the store.
 //
 // The events are HouseholdTargeted of households that no seeded or
-// ledger-bench store holds (house codes DDDD9NNNNNN), numbered from `first`:
+// ledger-bench store holds (house codes DDDD9NNNNNN, 1 M in a district of
+// the agency's province, then the next district), numbered from `first`:
 // pass the store's size, so that a second run on the same copy targets
-// other households (up to 1 M new households per district) and makes other
-// idempotency keys.
+// other households and makes other idempotency keys.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +35,6 @@ namespace ledger::bench {
 
 struct BenchOfficer {
   std::string id;
-  std::string subdistrict;   // where its new households are
   std::shared_ptr<const PrivateKey> key;
 };
 
@@ -57,18 +56,21 @@ class BenchStore {
   const std::string& vkey() const { return vkey_; }   // the server's note verifier key
   uint64_t size() const { return size_; }             // events when opened
 
-  // The house code of new household `i`.
+  // The sub-district and house code of new household `i`.
+  const std::string& Subdistrict(uint64_t i) const;
   std::string House(uint64_t i) const;
   // HouseholdTargeted of new households [first, first + count), signed by
   // the officers in turn, on `threads` threads.
   std::vector<std::string> SignNewHouseholds(uint64_t first, uint64_t count, unsigned threads) const;
 
  private:
-  // Reads size and verifier key, checks the server key and the officers.
+  // Reads size and verifier key, checks the server key and the officers;
+  // lists the sub-districts of new households.
   Status Check();
 
   std::string dir_, layout_, agency_, server_key_path_, vkey_;
   std::vector<BenchOfficer> officers_;
+  std::vector<std::string> subdistricts_;   // one per district of the agency's province
   uint64_t size_ = 0;
 };
 

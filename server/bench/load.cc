@@ -127,7 +127,7 @@ LatencyResult RunLatency(const net::ClientOptions& co, const std::vector<std::st
 }
 
 MixResult RunMix(const net::ClientOptions& co, const BenchStore& store, uint64_t first,
-                 const std::vector<std::string>& events, int clients, size_t rounds, size_t batch) {
+                 const std::vector<std::string>& events, int clients, size_t rounds, size_t batch, bool status) {
   MixResult r;
   ErrorLog errors;
   std::atomic<size_t> appended{0}, proofs{0}, got{0}, statuses{0};
@@ -148,6 +148,7 @@ MixResult RunMix(const net::ClientOptions& co, const BenchStore& store, uint64_t
       }
       auto e = client.GetEvent(rng() % size);
       e.ok() ? void(++got) : errors.Add(e.status());
+      if (!status) continue;
       auto s = client.HouseholdStatus(store.House(first + begin + rng() % batch));
       s.ok() ? void(++statuses) : errors.Add(s.status());
     }

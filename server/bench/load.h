@@ -53,10 +53,10 @@ struct MixResult {
 
 // `clients` connections at once, each doing `rounds` rounds of: append
 // `batch` events, 10 inclusion proofs and one getEvent of random seqs, and
-// the household status of one household it just targeted (the server
-// builds its projection on the first). `events` holds clients * rounds *
-// batch events, new households `first`... of `store`, in order.
+// with `status`, the household status of one household it just targeted
+// (the server builds its projection on the first). `events` holds clients
+// * rounds * batch events, new households `first`... of `store`, in order.
 MixResult RunMix(const net::ClientOptions& co, const BenchStore& store, uint64_t first,
-                 const std::vector<std::string>& events, int clients, size_t rounds, size_t batch);
+                 const std::vector<std::string>& events, int clients, size_t rounds, size_t batch, bool status);
 
 }  // namespace ledger::bench

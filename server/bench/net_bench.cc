@@ -23,6 +23,7 @@
 // Prints one line per measurement, or one JSON object with --json.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
@@ -32,6 +33,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "bench_store.h"
@@ -112,7 +114,7 @@ StatusOr<Pki> MakePki(const std::string& dir, const std::string& agency) {
 struct Config {
   size_t events = 200000, batch = 100, window = 8, latency_samples = 1000, mix_rounds = 20;
   int connections = 4, server_threads = 0, mix_clients = 32, settle_timeout_s = 900;
-  bool json = false, embedded = true;
+  bool json = false, embedded = true, mix_status = true;
   std::string dir, store, agency = "PHO-33", ledgerd;
 };
 
@@ -229,6 +231,18 @@ StatusOr<std::pair<double, double>> Embedded(const std::string& dir, const std::
                    static_cast<double>(stored) / (CpuSeconds() - c0)};
 }
 
+// CPU seconds each thread used between two readings, busiest first (at most 8).
+std::vector<double> BusiestThreads(const std::map<pid_t, double>& before, const std::map<pid_t, double>& after) {
+  std::vector<double> used;
+  for (const auto& [tid, cpu] : after) {
+    auto it = before.find(tid);
+    used.push_back(cpu - (it == before.end() ? 0 : it->second));
+  }
+  std::sort(used.rbegin(), used.rend());
+  used.resize(std::min<size_t>(used.size(), 8));
+  return used;
+}
+
 std::vector<std::string> Slice(const std::vector<std::string>& v, size_t begin, size_t n) {
   return {v.begin() + static_cast<std::ptrdiff_t>(begin), v.begin() + static_cast<std::ptrdiff_t>(begin + n)};
 }
@@ -278,7 +292,11 @@ int Run(const Config& cfg) {
 
   fmt::print(stderr, "throughput: {} events on {} connections...\n", bulk.size(), cfg.connections);
   const double cpu0 = CpuSeconds(), server_cpu0 = (*server)->CpuSeconds();
+  const std::map<pid_t, double> threads0 = ThreadCpuSeconds((*server)->pid());
+  RssSampler throughput_rss((*server)->pid());
   const ThroughputResult t = RunThroughput(co, bulk, cfg.connections, cfg.batch, cfg.window);
+  const uint64_t throughput_max_rss_kb = throughput_rss.Stop();
+  const std::vector<double> busiest = BusiestThreads(threads0, ThreadCpuSeconds((*server)->pid()));
   const double cpu = CpuSeconds() - cpu0;   // this process: the client, and the server when in-process
   const double server_cpu = (*server)->separate() ? (*server)->CpuSeconds() - server_cpu0 : cpu - t.client_cpu_s;
   const double client_cpu = (*server)->separate() ? cpu : t.client_cpu_s;
@@ -294,7 +312,8 @@ int Run(const Config& cfg) {
   uint64_t mix_max_rss_kb = 0;
   {
     RssSampler sampler((*server)->pid());
-    m = RunMix(co, *store, first + cfg.events + cfg.latency_samples, mix, cfg.mix_clients, cfg.mix_rounds, cfg.batch);
+    m = RunMix(co, *store, first + cfg.events + cfg.latency_samples, mix, cfg.mix_clients, cfg.mix_rounds, cfg.batch,
+               cfg.mix_status);
     mix_max_rss_kb = sampler.Stop();
   }
   const ProcMemory after = ReadMemory((*server)->pid());
@@ -340,15 +359,18 @@ int Run(const Config& cfg) {
       {"ed25519_verify_per_cpu_s", verify_per_cpu_s},
       {"ratio_per_cpu_s", per_cpu_s / verify_per_cpu_s},
       {"server_appends_per_cpu_s", server_per_cpu_s},
+      {"server_busiest_threads_cpu_s", busiest},
       {"server_ratio_per_cpu_s", server_per_cpu_s / verify_per_cpu_s},
       {"append_latency_us", Quantiles(lat.append_us)},
       {"proof_latency_us", Quantiles(lat.proof_us)},
       {"tree_size", lat.tree_size},
       {"mix", {{"clients", cfg.mix_clients}, {"rounds", cfg.mix_rounds}, {"seconds", m.seconds},
-               {"appended", m.appended}, {"proofs", m.proofs}, {"events", m.events}, {"statuses", m.statuses},
+               {"appended", m.appended}, {"proofs", m.proofs}, {"events", m.events}, {"statuses", m.statuses}, {"with_status", cfg.mix_status},
                {"errors", m.errors.count}}},
-      {"server_memory_kb", {{"idle_rss", idle.rss_kb}, {"mix_max_rss", mix_max_rss_kb},
-                            {"rss_after_mix", after.rss_kb}, {"hwm", after.hwm_kb}}},
+      {"server_memory_kb", {{"idle_rss", idle.rss_kb}, {"throughput_max_rss", throughput_max_rss_kb},
+                            {"mix_max_rss", mix_max_rss_kb},
+                            {"rss_after_mix", after.rss_kb}, {"anon_after_mix", after.anon_kb},
+                            {"hwm", after.hwm_kb}}},
       {"client_memory_kb", {{"rss", self.rss_kb}, {"hwm", self.hwm_kb}}},
       {"server_stop", stopped.ok() ? "ok" : stopped.ToString()},
   };
@@ -373,6 +395,7 @@ int Run(const Config& cfg) {
              client_cpu, server_cpu, per_cpu_s, verify_per_cpu_s, per_cpu_s / verify_per_cpu_s);
   fmt::print("server alone: {:.0f} events per CPU-second: ratio {:.2f} to the verify rate\n", server_per_cpu_s,
              server_per_cpu_s / verify_per_cpu_s);
+  fmt::print("busiest threads of {} during it (CPU-s): {:.2f}\n", who, fmt::join(busiest, ", "));
   if (embedded) {
     fmt::print("the same appends in-process (no network): {:.0f} events/s, {:.0f} events per CPU-second\n",
                embedded_per_s, embedded_per_cpu_s);
@@ -383,8 +406,10 @@ int Run(const Config& cfg) {
              Percentile(lat.proof_us, 0.5), Percentile(lat.proof_us, 0.99));
   fmt::print("mix: {} clients x {} rounds in {:.1f} s: {} appended, {} proofs, {} events, {} statuses\n",
              cfg.mix_clients, cfg.mix_rounds, m.seconds, m.appended, m.proofs, m.events, m.statuses);
-  fmt::print("memory of {}: VmRSS {:.0f} MiB idle after open, max {:.0f} MiB during the mix, VmHWM {:.0f} MiB\n", who,
-             idle.rss_kb / 1024.0, mix_max_rss_kb / 1024.0, after.hwm_kb / 1024.0);
+  fmt::print("memory of {}: VmRSS {:.0f} MiB idle after open, max {:.0f} MiB during the throughput phase, {:.0f} MiB "
+             "during the mix; VmHWM {:.0f} MiB; after the mix VmRSS {:.0f} MiB, of which RssAnon {:.0f} MiB\n",
+             who, idle.rss_kb / 1024.0, throughput_max_rss_kb / 1024.0, mix_max_rss_kb / 1024.0, after.hwm_kb / 1024.0,
+             after.rss_kb / 1024.0, after.anon_kb / 1024.0);
   if ((*server)->separate()) {
     fmt::print("client process: VmRSS {:.0f} MiB, VmHWM {:.0f} MiB; ledgerd open {:.1f} s, idle after {:.1f} s\n",
                self.rss_kb / 1024.0, self.hwm_kb / 1024.0, open_s, settle_s);
@@ -409,6 +434,8 @@ int Main(int argc, char** argv) {
   app.add_option("--mix-rounds", cfg.mix_rounds,
                  "rounds per mix client: append --batch events, 10 proofs, one event, one household status")
       ->capture_default_str();
+  app.add_flag("--no-mix-status", [&](int64_t) { cfg.mix_status = false; },
+               "no household status in the mix (the server then never builds its projection)");
   app.add_option("--store", cfg.store,
                  "serve this existing store (ledger-seed's or ledger-bench's; the bench appends to it: use a copy)");
   app.add_option("--agency", cfg.agency, "agency whose officers sign (ledger-seed stores)")->capture_default_str();

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -27,21 +28,9 @@ std::string Tail(const std::string& path, size_t bytes = 2000) {
   return all.size() > bytes ? all.substr(all.size() - bytes) : all;
 }
 
-}  // namespace
-
-ProcMemory ReadMemory(pid_t pid) {
-  ProcMemory m;
-  std::ifstream f(fmt::format("/proc/{}/status", pid));
-  for (std::string line; std::getline(f, line);) {
-    auto value = [&] { return std::stoull(line.substr(line.find(':') + 1)); };   // "VmRSS:   1234 kB"
-    if (line.rfind("VmRSS:", 0) == 0) m.rss_kb = value();
-    if (line.rfind("VmHWM:", 0) == 0) m.hwm_kb = value();
-  }
-  return m;
-}
-
-double ProcessCpuSeconds(pid_t pid) {
-  std::ifstream f(fmt::format("/proc/{}/stat", pid));
+// User + system CPU seconds in a /proc/.../stat file, -1 when unreadable.
+double StatCpuSeconds(const std::string& path) {
+  std::ifstream f(path);
   std::string stat;
   if (!std::getline(f, stat)) return -1;
   // Fields after "(comm)": state is field 3, utime 14, stime 15.
@@ -53,6 +42,32 @@ double ProcessCpuSeconds(pid_t pid) {
     if (i == 15) stime = std::stoull(field);
   }
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace
+
+ProcMemory ReadMemory(pid_t pid) {
+  ProcMemory m;
+  std::ifstream f(fmt::format("/proc/{}/status", pid));
+  for (std::string line; std::getline(f, line);) {
+    auto value = [&] { return std::stoull(line.substr(line.find(':') + 1)); };   // "VmRSS:   1234 kB"
+    if (line.rfind("VmRSS:", 0) == 0) m.rss_kb = value();
+    if (line.rfind("VmHWM:", 0) == 0) m.hwm_kb = value();
+    if (line.rfind("RssAnon:", 0) == 0) m.anon_kb = value();
+  }
+  return m;
+}
+
+double ProcessCpuSeconds(pid_t pid) { return StatCpuSeconds(fmt::format("/proc/{}/stat", pid)); }
+
+std::map<pid_t, double> ThreadCpuSeconds(pid_t pid) {
+  std::map<pid_t, double> out;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid), ec)) {
+    const double cpu = StatCpuSeconds(task.path().string() + "/stat");
+    if (cpu >= 0) out[static_cast<pid_t>(std::stol(task.path().filename().string()))] = cpu;
+  }
+  return out;
 }
 
 std::string LoadAverage() {

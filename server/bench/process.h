@@ -14,6 +14,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,12 +26,15 @@ namespace ledger::bench {
 struct ProcMemory {
   uint64_t rss_kb = 0;   // VmRSS: resident now
   uint64_t hwm_kb = 0;   // VmHWM: the peak resident size so far
+  uint64_t anon_kb = 0;  // RssAnon: of VmRSS, the heap and stacks (not the mapped files)
 };
 
 // From /proc/PID/status; zeros when the process is gone.
 ProcMemory ReadMemory(pid_t pid);
 // User + system CPU seconds of the process so far (/proc/PID/stat), -1 when gone.
 double ProcessCpuSeconds(pid_t pid);
+// CPU seconds of each thread of the process, by thread id.
+std::map<pid_t, double> ThreadCpuSeconds(pid_t pid);
 // The three load averages of /proc/loadavg, as text ("2.05 2.54 2.01").
 std::string LoadAverage();
 
