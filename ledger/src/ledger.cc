@@ -45,12 +45,7 @@ void TileCache::Put(const merkle::TileId& id, std::shared_ptr<const merkle::Tile
 
 StatusOr<std::optional<merkle::Tile>> Ledger::Impl::LoadTile(const merkle::TileId& id) {
   if (auto cached = tiles.Get(id)) return std::optional<merkle::Tile>(*cached);
-  // No RocksDB block checksum here: a proof from a damaged tile does not
-  // verify against the signed root, which every client checks, and
-  // ledger-verify re-derives every tile (its reads are checksummed). The
-  // checksum was a third of a 10 M-event proof's time (docs/PERFORMANCE.md).
-  ASSIGN_OR_RETURN(std::optional<std::string> raw,
-                   store->Get(kCfMerkle, merkle::TileKey(id), /*verify_checksums=*/false));
+  ASSIGN_OR_RETURN(std::optional<std::string> raw, store->Get(kCfMerkle, merkle::TileKey(id)));
   if (!raw) return std::optional<merkle::Tile>();
   auto tile = merkle::Tile::Decode(*raw);
   if (!tile.ok()) {

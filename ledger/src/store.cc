@@ -189,11 +189,9 @@ Store::~Store() {
   }
 }
 
-StatusOr<std::optional<std::string>> Store::Get(Cf c, std::string_view key, bool verify_checksums) const {
+StatusOr<std::optional<std::string>> Store::Get(Cf c, std::string_view key) const {
   std::string value;
-  rocksdb::ReadOptions ro;
-  ro.verify_checksums = verify_checksums;
-  auto s = db_->Get(ro, handles_[c], rocksdb::Slice(key.data(), key.size()), &value);
+  auto s = db_->Get(rocksdb::ReadOptions(), handles_[c], rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocks(s, std::string("reading ") + kCfNames[c]);
   return std::optional<std::string>(std::move(value));

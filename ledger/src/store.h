@@ -60,9 +60,8 @@ class Store {
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[c]; }
   const std::string& dir() const { return dir_; }
 
-  // Get; nullopt when absent. verify_checksums=false skips RocksDB's block
-  // checksum (only for reads whose result is checked otherwise).
-  StatusOr<std::optional<std::string>> Get(Cf c, std::string_view key, bool verify_checksums = true) const;
+  // Get; nullopt when absent.
+  StatusOr<std::optional<std::string>> Get(Cf c, std::string_view key) const;
   Status Write(rocksdb::WriteBatch* batch, bool sync);
   // Number of events: last key in `events` + 1 (0 when empty).
   StatusOr<uint64_t> CountEvents() const;
