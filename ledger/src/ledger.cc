@@ -43,22 +43,30 @@ void TileCache::Put(const merkle::TileId& id, std::shared_ptr<const merkle::Tile
 
 // ---------------------------------------------------------------- Impl: read path
 
-StatusOr<std::optional<merkle::Tile>> Ledger::Impl::LoadTile(const merkle::TileId& id) {
-  if (auto cached = tiles.Get(id)) return std::optional<merkle::Tile>(*cached);
+StatusOr<std::shared_ptr<const merkle::Tile>> Ledger::Impl::SharedTile(const merkle::TileId& id) {
+  if (auto cached = tiles.Get(id)) return cached;
   ASSIGN_OR_RETURN(std::optional<std::string> raw, store->Get(kCfMerkle, merkle::TileKey(id)));
-  if (!raw) return std::optional<merkle::Tile>();
+  if (!raw) return std::shared_ptr<const merkle::Tile>();
   auto tile = merkle::Tile::Decode(*raw);
   if (!tile.ok()) {
     return DataLossError(fmt::format("merkle tile ({}, {}): {}", id.level, id.index, tile.status().message()),
                          "BAD_TILE");
   }
-  if (tile->full()) tiles.Put(id, std::make_shared<const merkle::Tile>(*tile));
-  return std::optional<merkle::Tile>(std::move(*tile));
+  auto shared = std::make_shared<const merkle::Tile>(std::move(*tile));
+  if (shared->full()) tiles.Put(id, shared);
+  return shared;
+}
+
+StatusOr<std::optional<merkle::Tile>> Ledger::Impl::LoadTile(const merkle::TileId& id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const merkle::Tile> tile, SharedTile(id));
+  if (!tile) return std::optional<merkle::Tile>();
+  return std::optional<merkle::Tile>(*tile);
 }
 
 merkle::NodeReader Ledger::Impl::Nodes() {
   return [this](int level, uint64_t index) -> StatusOr<Hash> {
-    return merkle::ReadNode(level, index, [this](const merkle::TileId& id) { return LoadTile(id); });
+    return merkle::ReadNode(level, index,
+                            merkle::SharedTileLoader([this](const merkle::TileId& id) { return SharedTile(id); }));
   };
 }
 

@@ -117,6 +117,8 @@ struct Ledger::Impl {
 
   // Read path.
   StatusOr<std::optional<merkle::Tile>> LoadTile(const merkle::TileId& id);
+  // The same without copying: cached full tiles are shared (nullptr: none).
+  StatusOr<std::shared_ptr<const merkle::Tile>> SharedTile(const merkle::TileId& id);
   merkle::NodeReader Nodes();
   Status LoadMeta();
 

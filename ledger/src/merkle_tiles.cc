@@ -127,13 +127,13 @@ Status Tile::CheckNodes() const {
   return OkStatus();
 }
 
-StatusOr<Hash> ReadNode(int level, uint64_t index, const TileLoader& load) {
+StatusOr<Hash> ReadNode(int level, uint64_t index, const SharedTileLoader& load) {
   if (level < 0 || level > kTileHeight * (kMaxTileLevel + 1) - 1) {
     return InvalidArgumentError(fmt::format("node level {} out of range", level));
   }
   NodeLocation loc = LocateNode(level, index);
-  ASSIGN_OR_RETURN(std::optional<Tile> tile, load(loc.tile));
-  if (!tile.has_value()) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const Tile> tile, load(loc.tile));
+  if (!tile) {
     return NotFoundError(fmt::format("merkle tile {} for node (level {}, index {}) not found",
                                      TileName(loc.tile), level, index));
   }
@@ -143,6 +143,14 @@ StatusOr<Hash> ReadNode(int level, uint64_t index, const TileLoader& load) {
                     TileName(loc.tile), tile->width(), level, index));
   }
   return tile->Node(loc.row, loc.pos);
+}
+
+StatusOr<Hash> ReadNode(int level, uint64_t index, const TileLoader& load) {
+  return ReadNode(level, index, SharedTileLoader([&load](const TileId& id) -> StatusOr<std::shared_ptr<const Tile>> {
+                    ASSIGN_OR_RETURN(std::optional<Tile> tile, load(id));
+                    if (!tile) return std::shared_ptr<const Tile>();
+                    return std::make_shared<const Tile>(std::move(*tile));
+                  }));
 }
 
 StatusOr<TreeBuilder> TreeBuilder::Resume(uint64_t size, const TileLoader& load) {

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -87,6 +88,12 @@ using TileLoader = std::function<StatusOr<std::optional<Tile>>(const TileId&)>;
 
 // Reads complete node (level, index) through tiles.
 StatusOr<Hash> ReadNode(int level, uint64_t index, const TileLoader& load);
+
+// The same through a loader that shares cached tiles instead of copying
+// them (a tile is 16 KiB: the read path's proofs read ~log2(n) nodes).
+// nullptr when there is no such tile.
+using SharedTileLoader = std::function<StatusOr<std::shared_ptr<const Tile>>(const TileId&)>;
+StatusOr<Hash> ReadNode(int level, uint64_t index, const SharedTileLoader& load);
 
 // The growing right edge of the tree: the compact range (roots of the
 // perfect subtrees that make up [0, size)) plus the partial tiles, kept in
