@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -144,6 +145,16 @@ Status BenchStore::Check() {
   subdistricts_ = SubdistrictsOf(province);
   if (subdistricts_.empty()) return NotFoundError(fmt::format("province '{}' has no known district", province));
   return OkStatus();
+}
+
+StatusOr<uint64_t> BenchStore::ReserveHouseholds(uint64_t count) const {
+  const std::string path = dir_ + "/NET_BENCH_NEXT";
+  uint64_t first = size_;
+  if (std::ifstream in(path); in) in >> first;
+  first = std::max(first, size_);
+  std::ofstream out(path, std::ios::trunc);
+  if (!(out << first + count << "\n")) return UnavailableError(path + ": cannot write", "WRITE_FAILED");
+  return first;
 }
 
 const std::string& BenchStore::Subdistrict(uint64_t i) const {

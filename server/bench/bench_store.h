@@ -18,8 +18,9 @@
 // The events are HouseholdTargeted of households that no seeded or
 // ledger-bench store holds (house codes DDDD9NNNNNN, 1 M in a district of
 // the agency's province, then the next district), numbered from `first`:
-// pass the store's size, so that a second run on the same copy targets
-// other households and makes other idempotency keys.
+// take it from ReserveHouseholds, which keeps the next free number in
+// DIR/NET_BENCH_NEXT, so that another run on the same copy targets other
+// households and makes other idempotency keys.
 #pragma once
 
 #include <cstdint>
@@ -56,6 +57,9 @@ class BenchStore {
   const std::string& vkey() const { return vkey_; }   // the server's note verifier key
   uint64_t size() const { return size_; }             // events when opened
 
+  // The first of `count` new household numbers no run has used on this
+  // store (written to DIR/NET_BENCH_NEXT).
+  StatusOr<uint64_t> ReserveHouseholds(uint64_t count) const;
   // The sub-district and house code of new household `i`.
   const std::string& Subdistrict(uint64_t i) const;
   std::string House(uint64_t i) const;

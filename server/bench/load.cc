@@ -126,19 +126,22 @@ LatencyResult RunLatency(const net::ClientOptions& co, const std::vector<std::st
   return r;
 }
 
-MixResult RunMix(const net::ClientOptions& co, const BenchStore& store, uint64_t first,
-                 const std::vector<std::string>& events, int clients, size_t rounds, size_t batch, bool status) {
+MixResult RunMix(const net::ClientOptions& co, const BenchStore& store, const std::vector<std::string>& events,
+                 const MixConfig& mix) {
   MixResult r;
   ErrorLog errors;
   std::atomic<size_t> appended{0}, proofs{0}, got{0}, statuses{0};
-  r.seconds = OnConnections(co, clients, &errors, [&](int c, net::Client& client) {
+  const size_t batch = mix.batch;
+  r.seconds = OnConnections(co, mix.clients, &errors, [&](int c, net::Client& client) {
     std::mt19937_64 rng(static_cast<uint64_t>(c) + 1);
-    for (size_t round = 0; round < rounds; ++round) {
-      const size_t begin = (static_cast<size_t>(c) * rounds + round) * batch;
+    for (size_t round = 0; round < mix.rounds; ++round) {
+      const size_t begin = (static_cast<size_t>(c) * mix.rounds + round) * batch;
       if (begin + batch > events.size()) return;
-      appended += Count(client.Append({events.begin() + static_cast<std::ptrdiff_t>(begin),
-                                       events.begin() + static_cast<std::ptrdiff_t>(begin + batch)}),
-                        &errors);
+      if (batch > 0) {
+        appended += Count(client.Append({events.begin() + static_cast<std::ptrdiff_t>(begin),
+                                         events.begin() + static_cast<std::ptrdiff_t>(begin + batch)}),
+                          &errors);
+      }
       auto latest = client.LatestCheckpoint();
       if (!latest.ok()) return errors.Add(latest.status());
       const uint64_t size = latest->checkpoint.size;
@@ -148,8 +151,8 @@ MixResult RunMix(const net::ClientOptions& co, const BenchStore& store, uint64_t
       }
       auto e = client.GetEvent(rng() % size);
       e.ok() ? void(++got) : errors.Add(e.status());
-      if (!status) continue;
-      auto s = client.HouseholdStatus(store.House(first + begin + rng() % batch));
+      if (mix.households == 0) continue;
+      auto s = client.HouseholdStatus(store.House(mix.households_first + rng() % mix.households));
       s.ok() ? void(++statuses) : errors.Add(s.status());
     }
   }).first;

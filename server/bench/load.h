@@ -4,7 +4,7 @@
 //
 //   ThroughputResult t = RunThroughput(client_options, signed_events, 4, 100, 8);
 //   LatencyResult l = RunLatency(client_options, single_events, 1000);
-//   MixResult m = RunMix(client_options, store, first, mix_events, 32, 20, 100);
+//   MixResult m = RunMix(client_options, store, mix_events, {.clients = 32, .rounds = 20, .batch = 100});
 #pragma once
 
 #include <cstdint>
@@ -51,12 +51,20 @@ struct MixResult {
   double seconds = 0;
 };
 
+struct MixConfig {
+  int clients = 32;
+  size_t rounds = 20;
+  size_t batch = 100;              // events appended per round (0: none)
+  uint64_t households_first = 0;   // new households of the store already appended,
+  uint64_t households = 0;         // whose status is asked (0: none)
+};
+
 // `clients` connections at once, each doing `rounds` rounds of: append
 // `batch` events, 10 inclusion proofs and one getEvent of random seqs, and
-// with `status`, the household status of one household it just targeted
-// (the server builds its projection on the first). `events` holds clients
-// * rounds * batch events, new households `first`... of `store`, in order.
-MixResult RunMix(const net::ClientOptions& co, const BenchStore& store, uint64_t first,
-                 const std::vector<std::string>& events, int clients, size_t rounds, size_t batch, bool status);
+// the household status of a random one of the `households` (the server
+// builds its projection on the first). `events` holds clients * rounds *
+// batch events, client after client.
+MixResult RunMix(const net::ClientOptions& co, const BenchStore& store, const std::vector<std::string>& events,
+                 const MixConfig& mix);
 
 }  // namespace ledger::bench

@@ -34,6 +34,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "bench_store.h"
@@ -113,6 +114,7 @@ StatusOr<Pki> MakePki(const std::string& dir, const std::string& agency) {
 
 struct Config {
   size_t events = 200000, batch = 100, window = 8, latency_samples = 1000, mix_rounds = 20;
+  std::optional<size_t> mix_batch;   // default: batch
   int connections = 4, server_threads = 0, mix_clients = 32, settle_timeout_s = 900;
   bool json = false, embedded = true, mix_status = true;
   std::string dir, store, agency = "PHO-33", ledgerd;
@@ -261,10 +263,15 @@ int Run(const Config& cfg) {
   if (!store.ok()) return die(store.status());
 
   // Signed events, made before the clock starts: throughput, then one by
-  // one for latency, then the mix; new households numbered from the store's size.
-  const uint64_t first = store->size();
-  const size_t mix_events = static_cast<size_t>(cfg.mix_clients) * cfg.mix_rounds * cfg.batch;
+  // one for latency, then the mix.
+  const size_t mix_batch = cfg.mix_batch.value_or(cfg.batch);
+  const size_t mix_events = static_cast<size_t>(cfg.mix_clients) * cfg.mix_rounds * mix_batch;
   const size_t total = cfg.events + cfg.latency_samples + mix_events;
+  auto reserved = store->ReserveHouseholds(total);
+  if (!reserved.ok()) return die(reserved.status());
+  const uint64_t first = *reserved;
+  const MixConfig mix_cfg{cfg.mix_clients, cfg.mix_rounds, mix_batch, first,
+                          cfg.mix_status ? cfg.events + cfg.latency_samples : 0};
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   fmt::print(stderr, "{} store {} ({} events, {} officers of {}); signing {} events...\n", store->layout(),
              store->dir(), store->size(), store->officers().size(), store->agency(), total);
@@ -312,8 +319,7 @@ int Run(const Config& cfg) {
   uint64_t mix_max_rss_kb = 0;
   {
     RssSampler sampler((*server)->pid());
-    m = RunMix(co, *store, first + cfg.events + cfg.latency_samples, mix, cfg.mix_clients, cfg.mix_rounds, cfg.batch,
-               cfg.mix_status);
+    m = RunMix(co, *store, mix, mix_cfg);
     mix_max_rss_kb = sampler.Stop();
   }
   const ProcMemory after = ReadMemory((*server)->pid());
@@ -364,7 +370,7 @@ int Run(const Config& cfg) {
       {"append_latency_us", Quantiles(lat.append_us)},
       {"proof_latency_us", Quantiles(lat.proof_us)},
       {"tree_size", lat.tree_size},
-      {"mix", {{"clients", cfg.mix_clients}, {"rounds", cfg.mix_rounds}, {"seconds", m.seconds},
+      {"mix", {{"clients", cfg.mix_clients}, {"rounds", cfg.mix_rounds}, {"batch", mix_cfg.batch}, {"seconds", m.seconds},
                {"appended", m.appended}, {"proofs", m.proofs}, {"events", m.events}, {"statuses", m.statuses}, {"with_status", cfg.mix_status},
                {"errors", m.errors.count}}},
       {"server_memory_kb", {{"idle_rss", idle.rss_kb}, {"throughput_max_rss", throughput_max_rss_kb},
@@ -432,8 +438,9 @@ int Main(int argc, char** argv) {
   app.add_option("--mix-clients", cfg.mix_clients, "connections at once in the mix phase (0: none)")
       ->capture_default_str();
   app.add_option("--mix-rounds", cfg.mix_rounds,
-                 "rounds per mix client: append --batch events, 10 proofs, one event, one household status")
+                 "rounds per mix client: append --mix-batch events, 10 proofs, one event, one household status")
       ->capture_default_str();
+  app.add_option("--mix-batch", cfg.mix_batch, "events each mix client appends per round (default --batch; 0: reads only)");
   app.add_flag("--no-mix-status", [&](int64_t) { cfg.mix_status = false; },
                "no household status in the mix (the server then never builds its projection)");
   app.add_option("--store", cfg.store,
