@@ -141,6 +141,9 @@ int main(int argc, char** argv) {
   sigwait(&signals, &sig);
   spdlog::info("signal {}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*server)->Shutdown();
+  // The server's caches (projection snapshot, iterators) read the store:
+  // they go before it closes.
+  server->reset();
   uint64_t size = (*store)->Size();
   store->reset();
   spdlog::info("store closed at {} events", size);

@@ -29,6 +29,7 @@ extern char** environ;
 namespace ledger {
 namespace {
 
+using testing::AppendOk;
 using testing::CommandResult;
 using testing::NetFixture;
 using testing::RunCommand;
@@ -152,6 +153,16 @@ std::string AssistanceJson(const std::string& house, const std::string& item, co
 }
 
 TEST_F(LedgerdTest, ListensAndStopsCleanlyOnSigterm) {
+  {
+    // A projection snapshot in the store: the server's projection cache
+    // starts from it (and holds store state until the server goes).
+    LedgerOptions o;
+    o.snapshot_every_events = 2;
+    auto l = f.world.Open(store, o);
+    ASSERT_TRUE(l.ok()) << l.status().ToString();
+    AppendOk(**l, {f.world.Visit(2), f.world.Visit(2)});
+    base_size = (*l)->Size();
+  }
   Ledgerd d;
   d.Start(TlsArgs("127.0.0.1:0"), log);
   EXPECT_GT(d.port(), 0);
@@ -162,6 +173,8 @@ TEST_F(LedgerdTest, ListensAndStopsCleanlyOnSigterm) {
   }());
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ASSERT_TRUE((*c)->Append({f.world.Visit(1)})[0].ok());
+  auto status = (*c)->HouseholdStatus(testing::World::HouseCode(2));
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
   d.Signal(SIGTERM);
   EXPECT_EQ(d.Wait(), 0) << testing::ReadWholeFile(log);
   EXPECT_EQ(Reopen()->Size(), base_size + 1);
