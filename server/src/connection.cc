@@ -245,11 +245,48 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
             Send(ctx_.handler.ErrorReply(id, PermissionDeniedError("send hello first (dev mode)", "HELLO_REQUIRED")));
             return;
           }
+          if (IsSlowQuery(request.which())) {
+            StartSlowQuery(std::move(message));
+            return;
+          }
           Send(ctx_.handler.Query(who_, request));
           return;
       }
     } catch (const kj::Exception& e) {
       Fail(id, StatusFromCapnpError(e.getDescription().cStr()));
+    }
+  }
+
+  // Queries whose cost grows with the data (a projection brought up to
+  // date, a long history, a report over every area) run on the server's
+  // blocking pool, so that they never hold up the I/O threads: other
+  // connections' handshakes, appends and proofs go on meanwhile. Replies
+  // carry their request's id, so they may overtake one another.
+  static bool IsSlowQuery(protocol::Request::Which which) {
+    return which == protocol::Request::HOUSEHOLD_STATUS || which == protocol::Request::HOUSEHOLD_HISTORY ||
+           which == protocol::Request::REPORT;
+  }
+  void StartSlowQuery(InboundMessage message) {
+    ++inflight_requests_;
+    auto shared = std::make_shared<InboundMessage>(std::move(message));
+    const uint64_t id = shared->Root<protocol::Request>().getId();
+    ctx_.RunBlocking([self = this->shared_from_this(), shared, id, who = who_] {
+      std::string reply;
+      try {
+        reply = self->ctx_.handler.Query(who, shared->Root<protocol::Request>());
+      } catch (const std::exception& e) {
+        reply = self->ctx_.handler.ErrorReply(id, InternalError(std::string("query failed: ") + e.what()));
+      }
+      asio::post(self->executor_, [self, reply = std::move(reply)]() mutable { self->FinishQuery(std::move(reply)); });
+    });
+  }
+  void FinishQuery(std::string reply) {
+    --inflight_requests_;
+    if (!closed_) Send(std::move(reply));
+    reader_wake_.Notify();
+    if (inflight_requests_ == 0 && (draining_ || closing_)) {
+      if (draining_ && !closing_) CloseAfterFlush("server shutting down");
+      writer_wake_.Notify();
     }
   }
 

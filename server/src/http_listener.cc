@@ -35,8 +35,8 @@ constexpr uint32_t kHeaderLimit = 8 * 1024;
 }  // namespace
 
 struct HttpListener::Impl {
-  Impl(asio::io_context& io, ServerContext& c, asio::ssl::context* t)
-      : ioc(io), ctx(c), tls(t), routes(c), acceptor(asio::make_strand(io)) {}
+  Impl(asio::io_context& io, ServerContext& c, asio::ssl::context* t, asio::any_io_executor b)
+      : ioc(io), ctx(c), tls(t), routes(c), acceptor(asio::make_strand(io)), blocking(std::move(b)) {}
 
   asio::awaitable<void> Accept() {
     while (true) {
@@ -89,6 +89,10 @@ struct HttpListener::Impl {
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
+  // A route's reply (a coroutine, not a capturing lambda: GCC 12 destroys
+  // the captures of a lambda coroutine twice).
+  asio::awaitable<HttpReply> Route(std::string target) { co_return routes.Get(target); }
+
   // Requests one after another until the client or the server ends it.
   template <class Stream>
   asio::awaitable<void> Serve(Stream& stream, uint64_t id) {
@@ -116,7 +120,9 @@ struct HttpListener::Impl {
           reply = HttpError(InvalidArgumentError("only GET and HEAD are served (a read-only API)", "METHOD_NOT_ALLOWED"));
           reply.status = 405;
         } else {
-          reply = routes.Get(std::string_view(req.target().data(), req.target().size()));
+          // On the blocking pool: a route may bring a projection up to date.
+          std::string target(req.target());
+          reply = co_await asio::co_spawn(blocking, Route(std::move(target)), asio::use_awaitable);
         }
         if (reply.status >= 500) spdlog::error("http {}: {} -> {}", id, std::string(req.target()), reply.status);
       }
@@ -149,6 +155,7 @@ struct HttpListener::Impl {
   tcp::acceptor acceptor;
   std::atomic<size_t> sessions{0};
   uint16_t port = 0;
+  asio::any_io_executor blocking;
 };
 
 HttpListener::HttpListener(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -164,9 +171,9 @@ void HttpListener::Stop() {
 }
 
 StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(asio::io_context& ioc, ServerContext& ctx,
-                                                            asio::ssl::context* tls, const std::string& host,
-                                                            uint16_t port) {
-  auto impl = std::make_unique<Impl>(ioc, ctx, tls);
+                                                            asio::ssl::context* tls, asio::any_io_executor blocking,
+                                                            const std::string& host, uint16_t port) {
+  auto impl = std::make_unique<Impl>(ioc, ctx, tls, std::move(blocking));
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (ec) return InvalidArgumentError(fmt::format("--http: '{}' is not an IP address", host), "BAD_ADDRESS");

@@ -18,6 +18,8 @@
 #include "ledger/status.h"
 #include "server_context.h"
 
+#include <boost/asio/any_io_executor.hpp>
+
 namespace boost::asio {
 class io_context;
 namespace ssl {
@@ -31,8 +33,10 @@ class HttpListener {
  public:
   // `tls` null: plain HTTP (the caller checks loopback). Unavailable
   // (LISTEN_FAILED) when the address cannot be bound.
+  // Routes run on `blocking` (the server's pool), never on an I/O thread.
   static StatusOr<std::unique_ptr<HttpListener>> Start(boost::asio::io_context& ioc, ServerContext& ctx,
-                                                       boost::asio::ssl::context* tls, const std::string& host,
+                                                       boost::asio::ssl::context* tls,
+                                                       boost::asio::any_io_executor blocking, const std::string& host,
                                                        uint16_t port);
   ~HttpListener();
   uint16_t port() const;

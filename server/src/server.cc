@@ -13,6 +13,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -111,6 +112,8 @@ struct Server::Impl {
   tcp::acceptor acceptor;
   std::unique_ptr<asio::ssl::context> tls;
   ServerContext ctx;
+  // Slow queries (ServerContext::RunBlocking): one thread per core.
+  asio::thread_pool blocking{std::max(2u, std::thread::hardware_concurrency())};
   std::unique_ptr<HttpListener> http;
   std::string http_host;
   std::vector<std::thread> threads;
@@ -156,8 +159,9 @@ StatusOr<std::unique_ptr<Server>> Server::Start(Ledger* ledger, ServerOptions op
   d.port = d.acceptor.local_endpoint().port();
   d.host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]" : endpoint.address().to_string();
 
+  d.ctx.run_blocking = [&d](std::function<void()> work) { asio::post(d.blocking, std::move(work)); };
   if (o.http_enabled) {
-    ASSIGN_OR_RETURN(d.http, HttpListener::Start(d.ioc, d.ctx, d.tls.get(), o.http_host, o.http_port));
+    ASSIGN_OR_RETURN(d.http, HttpListener::Start(d.ioc, d.ctx, d.tls.get(), d.blocking.get_executor(), o.http_host, o.http_port));
     d.http_host = o.http_host.find(':') != std::string::npos ? "[" + o.http_host + "]" : o.http_host;
   }
 
@@ -198,6 +202,7 @@ void Server::Shutdown() {
   }
   d.ioc.stop();
   for (auto& t : d.threads) t.join();
+  d.blocking.join();   // HTTP queries still running finish (their replies go nowhere)
   if (d.warm_thread.joinable()) d.warm_thread.join();
 }
 

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -81,6 +82,12 @@ struct ServerContext {
   void EventsCommitted() {
     ForEach([](ConnectionBase& c) { c.WakeSubscriptions(); });
   }
+
+  // Runs `work` on the server's blocking pool (set by Server::Start), off
+  // the I/O threads; for queries that may take long (connection.cc,
+  // http_listener.cc).
+  std::function<void(std::function<void()> work)> run_blocking;
+  void RunBlocking(std::function<void()> work) { run_blocking(std::move(work)); }
 
   std::mutex mu;
   std::condition_variable cv;
