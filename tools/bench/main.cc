@@ -5,9 +5,10 @@
 //   ledger-bench --with-10m                       # also 10 M-event proof store
 //   ledger-bench --benchmark_filter=proof --json  # proofs only, summary as JSON
 //   ledger-bench server --ledgerd build/server/ledgerd   # = ledger-net-bench ARGS (over TLS)
+//   ledger-bench --benchmark_filter='projection|report' --projection-store /work/bench-stores/seed-10m
 //
 // What each figure means and how it was measured: append_bench.h,
-// proof_bench.h, verify_bench.h.
+// proof_bench.h, verify_bench.h, projection_bench.h.
 //
 // Google Benchmark flags (--benchmark_filter, --benchmark_format, ...) pass
 // through. Exit code 0 when every benchmark ran, 1 when one failed, 2 on a
@@ -26,6 +27,8 @@
 #include <string_view>
 
 #include "append_bench.h"
+#include "ledger/calendar.h"
+#include "projection_bench.h"
 #include "proof_bench.h"
 #include "results.h"
 #include "verify_bench.h"
@@ -50,6 +53,73 @@ class CountingReporter : public benchmark::ConsoleReporter {
   int failures_ = 0;
 };
 
+// Households that ledger-seed turns into about 10 M events (all provinces,
+// seed 7: 19.7 events per household).
+constexpr uint64_t kSeedHouseholds10M = 508'000;
+
+// Rebuild (and its baselines) `reps` times, then the report latency as of
+// each date with snapshots and, when `with_snapshots_off`, without.
+void RegisterProjection(ProjectionBench* p, int reps, const std::vector<CivilDate>& dates, bool with_snapshots_off,
+                        Results* results) {
+  const std::string& s = p->label();
+  for (int r = 0; r < reps; ++r) {
+    auto once = [](benchmark::internal::Benchmark* b) { b->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond); };
+    once(benchmark::RegisterBenchmark(fmt::format("projection/{}/raw_scan/rep:{}", s, r).c_str(),
+                                      [p](benchmark::State& st) { p->RawScan(st); }));
+    once(benchmark::RegisterBenchmark(fmt::format("projection/{}/decode/rep:{}", s, r).c_str(),
+                                      [p](benchmark::State& st) { p->Decode(st); }));
+    once(benchmark::RegisterBenchmark(fmt::format("projection/{}/rebuild/rep:{}", s, r).c_str(),
+                                      [p](benchmark::State& st) { p->Rebuild(st); }));
+  }
+  if (reps > 0) {
+    results->AddLimit({fmt::format("projection rebuild, {}", s), p->Key("rebuild"), "events/s", 0, 1'000'000});
+    results->AddRatio({fmt::format("projection rebuild vs raw events scan, {}", s), p->Key("rebuild"),
+                       p->Key("raw_scan"), "events/s"});
+    results->AddRatio({fmt::format("projection rebuild vs capnp decode, {}", s), p->Key("rebuild"), p->Key("decode"),
+                       "events/s"});
+    results->AddRatio({fmt::format("CPU per event: rebuild vs raw scan, {}", s), p->Key("rebuild.cpu_us"),
+                       p->Key("raw_scan.cpu_us"), "us"});
+  }
+  for (const CivilDate& d : dates) {
+    for (bool snapshots : {true, false}) {
+      if (!snapshots && !with_snapshots_off) continue;
+      benchmark::RegisterBenchmark(
+          fmt::format("report/{}/as_of:{}/snapshots:{}", s, FormatDate(d), snapshots ? 1 : 0).c_str(),
+          [p, d, snapshots](benchmark::State& st) { p->Report(st, d, snapshots); })
+          ->UseManualTime()
+          ->Unit(benchmark::kMillisecond);
+    }
+    const std::string on = p->ReportKey(d, true), off = p->ReportKey(d, false);
+    if (with_snapshots_off) {
+      results->AddLimit({fmt::format("report as of {}, {}, snapshots", FormatDate(d), s), on, "ms", 2000});
+      results->AddLimit({"  CPU time of it (both threads)", on + ".cpu", "ms"});
+      results->AddLimit({fmt::format("report as of {}, {}, no snapshots", FormatDate(d), s), off, "ms"});
+      results->AddLimit({"  CPU time of it (both threads)", off + ".cpu", "ms"});
+      results->AddRatio({fmt::format("report as of {} without vs with snapshots, {}", FormatDate(d), s), off, on,
+                         "ms"});
+    } else {
+      results->AddLimit({fmt::format("report as of {}, {} (store without snapshots)", FormatDate(d), s), on, "ms"});
+    }
+    results->AddLimit({fmt::format("  of which SizeAtTime as of {}, {}", FormatDate(d), s), on + ".size_at_time", "ms"});
+  }
+  if (with_snapshots_off) {
+    // "Any date": every 14th day of fiscal year 2565 and the weeks after it.
+    const CivilDate from{2021, 10, 1}, to{2022, 10, 31};
+    benchmark::RegisterBenchmark(
+        fmt::format("report/{}/sweep:{}..{}/every:14d", s, FormatDate(from), FormatDate(to)).c_str(),
+        [p, from, to](benchmark::State& st) { p->Sweep(st, from, to, 14); })
+        ->Iterations(1)
+        ->UseManualTime()
+        ->Unit(benchmark::kMillisecond);
+    results->AddLimit({fmt::format("report as of any date (every 14 days), {}, slowest", s), p->SweepKey() + ".max",
+                       "ms", 2000});
+    results->AddLimit({"  median over those dates", p->SweepKey() + ".median", "ms"});
+  }
+  results->AddLimit({fmt::format("ledger-seed, {} (seeded in this run)", s), "seed." + s + ".events_per_s",
+                     "events/s"});
+  results->AddLimit({fmt::format("ledger-seed on disk, {}", s), "seed." + s + ".bytes_per_event", "bytes/event"});
+}
+
 std::string DefaultStoreDir() {
   if (const char* d = std::getenv("LEDGER_BENCH_DIR"); d != nullptr && *d != '\0') return d;
   return "/tmp/ledger-bench-stores";
@@ -70,6 +140,10 @@ int Main(int argc, char** argv) {
   bool json = false;
   uint64_t verify_events = 200'000;
   int verify_threads = 2;
+  uint64_t projection_households = 25'000;
+  std::vector<std::string> projection_stores;
+  std::vector<std::string> report_dates = {"2022-03-31", "2022-09-30"};
+  std::string seed_tool = SeededStores::DefaultSeedTool();
 
   CLI::App app{"ledger-bench: append throughput and proof latency of the ledger, as ratios against baselines "
                "measured in the same run"};
@@ -103,7 +177,21 @@ int Main(int argc, char** argv) {
   app.add_option("--verify-events", verify_events, "Size of the store VerifyStore audits (cached like proof stores)")
       ->capture_default_str();
   app.add_option("--verify-threads", verify_threads, "VerifyOptions::threads")->capture_default_str()->check(CLI::Range(1, 64));
-  app.add_flag("--with-10m", with_10m, "Also measure proofs on a 10,000,000-event store (built once, ~5 min)");
+  app.add_option("--projection-households", projection_households,
+                 "Households of the seeded store for projection rebuild and report latency (about 20 events each; "
+                 "seeded once with ledger-seed and cached in --store-dir, with a twin without snapshots; 0: none)")
+      ->capture_default_str();
+  app.add_option("--projection-store", projection_stores,
+                 "Also measure rebuild and report latency on this existing store (e.g. one made by ledger-seed); "
+                 "opened read-only, repeatable");
+  app.add_option("--report-dates", report_dates, "As-of dates (CE) of the report latency benchmarks")
+      ->capture_default_str()
+      ->delimiter(',');
+  app.add_option("--seed-tool", seed_tool, "The ledger-seed executable that seeds projection stores")
+      ->capture_default_str();
+  app.add_flag("--with-10m", with_10m,
+               "Also measure proofs on a 10,000,000-event store (built once, ~5 min) and projections on a "
+               "~10,000,000-event seeded store (508,000 households; seeded once, ~30 min)");
   app.add_flag("--json", json, "Print the summary as JSON on stdout (benchmark table goes to stderr)");
   try {
     app.parse(argc, argv);
@@ -123,6 +211,16 @@ int Main(int argc, char** argv) {
   }
   if (with_10m && std::find(proof_sizes.begin(), proof_sizes.end(), 10'000'000) == proof_sizes.end()) {
     proof_sizes.push_back(10'000'000);
+  }
+
+  std::vector<CivilDate> dates;
+  for (const auto& d : report_dates) {
+    auto parsed = ParseDate(d, Calendar::kCe);
+    if (!parsed.ok()) {
+      std::cerr << "ledger-bench: --report-dates: " << parsed.status().message() << "\n";
+      return 2;
+    }
+    dates.push_back(*parsed);
   }
 
   Workload workload;
@@ -166,6 +264,24 @@ int Main(int argc, char** argv) {
                                  [p](benchmark::State& s) { p->Consistency(s); })
         ->UseManualTime()
         ->Unit(benchmark::kMicrosecond);
+  }
+
+  SeededStores seeded(store_dir, seed_tool, &results);
+  std::vector<std::unique_ptr<ProjectionBench>> projections;
+  std::vector<SeedSpec> seeds;
+  if (projection_households > 0) seeds.push_back({projection_households});
+  if (with_10m) seeds.push_back({kSeedHouseholds10M});
+  for (const SeedSpec& spec : seeds) projections.push_back(std::make_unique<ProjectionBench>(&seeded, spec, &results));
+  for (const auto& dir : projection_stores) {
+    projections.push_back(std::make_unique<ProjectionBench>(dir, std::filesystem::path(dir).filename().string(), &results));
+  }
+  for (const auto& p : projections) RegisterProjection(p.get(), reps, dates, /*with_snapshots_off=*/true, &results);
+  // The same events as the first seeded store, without snapshots: what
+  // SizeAtTime costs when it cannot skip ahead.
+  std::unique_ptr<ProjectionBench> twin;
+  if (projection_households > 0) {
+    twin = std::make_unique<ProjectionBench>(&seeded, SeedSpec{projection_households, 0}, &results);
+    RegisterProjection(twin.get(), /*reps=*/0, dates, /*with_snapshots_off=*/false, &results);
   }
 
   results.AddRatio({"embedded append, unsigned", "append.ledger", "append.raw", "events/s", 0.5, 0.8});

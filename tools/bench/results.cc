@@ -22,6 +22,8 @@ std::string Num(double v) {
   return fmt::format("{:.1f}", v);
 }
 
+bool Met(const LimitSpec& l, double v) { return (l.max <= 0 || v < l.max) && (l.min <= 0 || v >= l.min); }
+
 }  // namespace
 
 double Results::Median(const std::string& key) const {
@@ -62,10 +64,9 @@ void Results::Print(std::ostream& out, bool json) const {
     for (const auto& l : limits_) {
       if (!Has(l.figure)) continue;
       nlohmann::json e = {{"label", l.label}, {"figure", l.figure}, {"value", Median(l.figure)}, {"unit", l.unit}};
-      if (l.max > 0) {
-        e["max"] = l.max;
-        e["met"] = Median(l.figure) < l.max;
-      }
+      if (l.max > 0 || l.min > 0) e["met"] = Met(l, Median(l.figure));
+      if (l.max > 0) e["max"] = l.max;
+      if (l.min > 0) e["min"] = l.min;
       j["limits"].push_back(e);
     }
     j["notes"] = notes_;
@@ -90,7 +91,9 @@ void Results::Print(std::ostream& out, bool json) const {
     if (!Has(l.figure)) continue;
     double v = Median(l.figure);
     out << fmt::format("{:<48} {:>12} {}", l.label, Num(v), l.unit);
-    if (l.max > 0) out << fmt::format("  goal < {} {}: {}", Num(l.max), l.unit, v < l.max ? "met" : "MISSED");
+    if (l.max > 0) out << fmt::format("  goal < {} {}", Num(l.max), l.unit);
+    if (l.min > 0) out << fmt::format("  goal >= {} {}", Num(l.min), l.unit);
+    if (l.max > 0 || l.min > 0) out << (Met(l, v) ? ": met" : ": MISSED");
     out << "\n";
   }
   for (const auto& n : notes_) out << "note: " << n << "\n";

@@ -31,12 +31,14 @@ struct RatioSpec {
   double stretch = 0;     // stretch goal (0: none)
 };
 
-// A figure with a goal on its own value, e.g. a latency below 50 µs.
+// A figure with a goal on its own value, e.g. a latency below 50 µs, or a
+// rate of at least 1 M events/s.
 struct LimitSpec {
   std::string label;
   std::string figure;
   std::string unit;
   double max = 0;         // the figure must stay below this (0: no goal, just reported)
+  double min = 0;         // the figure must reach at least this (0: no such goal)
 };
 
 class Results {
