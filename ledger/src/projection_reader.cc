@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "ledger/merkle.h"
+#include "ledger/merkle_tiles.h"
 #include "ledger/projection.h"
 #include "ledger_impl.h"
 #include "projection_store.h"
@@ -17,24 +18,49 @@ namespace {
 
 constexpr uint64_t kProgressEvery = 1 << 16;
 
-// Leaf hashes of consecutive seqs from the level-0 Merkle tiles (one read
-// per 256 events) instead of re-hashing every leaf.
+// A long forward scan: read ahead, and keep RocksDB's block cache for
+// lookups (a replay reads every block once).
+rocksdb::ReadOptions ScanOptions() {
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 4 << 20;
+  ro.fill_cache = false;
+  return ro;
+}
+
+// Leaf hashes of consecutive seqs from the level-0 Merkle tiles (one tile
+// per 256 events, read in order with one scanning iterator) instead of
+// re-hashing every leaf. A point lookup per tile cost more than the fold
+// of its 256 events.
 class LeafHashes {
  public:
-  explicit LeafHashes(Ledger::Impl& impl) : impl_(impl) {}
+  explicit LeafHashes(const Store& store) : it_(store.db()->NewIterator(ScanOptions(), store.cf(kCfMerkle))) {}
+
   StatusOr<Hash> Get(uint64_t seq, std::string_view leaf) {
     const uint64_t index = seq / merkle::kTileWidth;
-    if (index != tile_index_) {
-      ASSIGN_OR_RETURN(tile_, impl_.LoadTile({0, index}));
-      tile_index_ = index;
-    }
+    if (index != tile_index_) RETURN_IF_ERROR(Load(index));
     const uint64_t pos = seq % merkle::kTileWidth;
     if (tile_ && pos < tile_->RowSize(0)) return tile_->Node(0, pos);
     return merkle::HashLeaf(AsBytes(leaf));
   }
 
  private:
-  Ledger::Impl& impl_;
+  Status Load(uint64_t index) {
+    const std::string key = merkle::TileKey({0, index});
+    // Consecutive tiles are consecutive keys: step, and seek only to start.
+    if (tile_ && index == tile_index_ + 1) {   // the iterator is at the tile before
+      it_->Next();
+    } else {
+      it_->Seek(key);
+    }
+    RETURN_IF_ERROR(FromRocks(it_->status(), "reading merkle tiles"));
+    tile_index_ = index;
+    tile_.reset();
+    if (!it_->Valid() || it_->key() != key) return OkStatus();   // not there: hash the leaves
+    ASSIGN_OR_RETURN(tile_, merkle::Tile::Decode(std::string_view(it_->value().data(), it_->value().size())));
+    return OkStatus();
+  }
+
+  std::unique_ptr<rocksdb::Iterator> it_;
   uint64_t tile_index_ = ~uint64_t{0};
   std::optional<merkle::Tile> tile_;
 };
@@ -105,11 +131,8 @@ class ChunkReader {
 
   Status Read() {
     const Store& store = *ledger_.impl()->store;
-    LeafHashes hashes(*ledger_.impl());
-    rocksdb::ReadOptions ro;
-    ro.readahead_size = 4 << 20;
-    ro.fill_cache = false;
-    std::unique_ptr<rocksdb::Iterator> it(store.db()->NewIterator(ro, store.cf(kCfEvents)));
+    LeafHashes hashes(store);
+    std::unique_ptr<rocksdb::Iterator> it(store.db()->NewIterator(ScanOptions(), store.cf(kCfEvents)));
     auto fresh = [this] {
       Chunk c;
       {
