@@ -446,6 +446,9 @@ Status Core::DecodeBody(uint64_t seq, int64_t recorded_at_ns, const Hash& leaf_h
   out->household.assign(household.cStr(), household.size());
   out->household_event = false;
   out->has_replacement = false;
+  out->household_prev.reset();
+  out->prefetched = false;
+  out->stored.reset();
   if (out->household.empty()) return OkStatus();
   Record& rec = out->record;
   rec = Record();
@@ -471,8 +474,18 @@ Status Core::Apply(DecodedEvent& e) {
                            "OUT_OF_ORDER");
   }
   if (e.household_event) {
-    ASSIGN_OR_RETURN(Household * h, Find(e.household));
-    if (!h) h = &NewHousehold(e.household);
+    Household* h = Loaded(e.household);
+    if (!h && e.prefetched) {
+      if (e.stored) {
+        ASSIGN_OR_RETURN(h, AdoptStoredHousehold(*e.stored));
+      } else {
+        h = &NewHousehold(e.household);
+      }
+    }
+    if (!h) {
+      ASSIGN_OR_RETURN(h, Find(e.household));
+      if (!h) h = &NewHousehold(e.household);
+    }
     ApplyToHousehold(*h, e);
   }
   applied_ = e.seq + 1;
@@ -555,7 +568,10 @@ Status WithEnvelope(std::string_view leaf, const std::function<Status(schema::En
 
 Status Core::DecodeLeaf(std::string_view leaf, const Hash& leaf_hash, DecodedEvent* out) {
   return WithEnvelope(leaf, [&](schema::Envelope::Reader env) {
-    return DecodeBody(env.getSeq(), env.getRecordedAt(), leaf_hash, env.getSigned().getBody(), out);
+    RETURN_IF_ERROR(DecodeBody(env.getSeq(), env.getRecordedAt(), leaf_hash, env.getSigned().getBody(), out));
+    auto prev = env.getHouseholdPrev();
+    if (prev.isEvent()) out->household_prev = prev.getEvent().getSeq();
+    return OkStatus();
   });
 }
 

@@ -318,6 +318,15 @@ struct DecodedEvent {
   Record record;
   bool has_replacement = false;    // a Correction's replacement, decoded
   Record replacement;
+  // The household's previous event (the envelope's householdPrev; only
+  // from DecodeLeaf), nullopt for its first event.
+  std::optional<uint64_t> household_prev;
+  // Set by a reader that looked the household up ahead of the fold: Apply()
+  // then adopts `stored` (its stored encoding where the fold started;
+  // nullopt: it had none) instead of asking the loader, when it is not in
+  // memory.
+  bool prefetched = false;
+  std::optional<std::string> stored;
 };
 
 // Heterogeneous lookup by string_view.

@@ -77,10 +77,15 @@ constexpr size_t kChunksInFlight = 3;
 // Reads and decodes events [from, to) on its own thread, a few chunks
 // ahead of the consumer, so that RocksDB reads and decoding run on one core
 // and the fold on the other (Core::Decode* and Core::Apply may overlap).
+// When the fold starts from a snapshot (`snapshot` is not null), it also
+// loads from there the household of each event that is the household's
+// first since `from` (one batched lookup per chunk), so the fold never
+// waits for a snapshot read.
 class ChunkReader {
  public:
-  ChunkReader(const Ledger& ledger, projection::Core* core, uint64_t from, uint64_t to)
-      : ledger_(ledger), core_(core), from_(from), to_(to), thread_([this] { Run(); }) {}
+  ChunkReader(const Ledger& ledger, projection::Core* core, uint64_t from, uint64_t to,
+              projection::SnapshotHouseholds* snapshot)
+      : ledger_(ledger), core_(core), from_(from), to_(to), snapshot_(snapshot), thread_([this] { Run(); }) {}
   ~ChunkReader() {
     {
       std::lock_guard lock(mu_);
@@ -147,26 +152,56 @@ class ChunkReader {
       return c;
     };
     Chunk c = fresh();
+    std::vector<size_t> loads;   // events of `c` whose household is to be loaded
     uint64_t seq = from_;
     for (it->Seek(BigEndian64(from_)); seq < to_ && it->Valid(); it->Next(), ++seq) {
       if (it->key().size() != 8 || ReadBigEndian64(std::string_view(it->key().data(), 8)) != seq) break;
       std::string_view leaf(it->value().data(), it->value().size());
       ASSIGN_OR_RETURN(Hash h, hashes.Get(seq, leaf));
-      RETURN_IF_ERROR(core_->DecodeLeaf(leaf, h, &c.events[c.size++]));
+      RETURN_IF_ERROR(core_->DecodeLeaf(leaf, h, &c.events[c.size]));
+      if (snapshot_ && NeedsLoad(c.events[c.size])) loads.push_back(c.size);
+      ++c.size;
       if (c.size == kChunkEvents) {
+        RETURN_IF_ERROR(Load(c, &loads));
         if (!Publish(c)) return OkStatus();
         c = fresh();
       }
     }
     RETURN_IF_ERROR(FromRocks(it->status(), "reading events"));
     if (seq != to_) return DataLossError(fmt::format("events: event {} is missing", seq), "MISSING_EVENT");
+    RETURN_IF_ERROR(Load(c, &loads));
     if (c.size > 0) Publish(c);
+    return OkStatus();
+  }
+
+  // Marks `e` when it is its household's first event since `from_`: the
+  // fold then takes the household from `e`. True when it must be loaded
+  // from the snapshot (false: a new household, or folded before `e`).
+  bool NeedsLoad(projection::DecodedEvent& e) const {
+    if (!e.household_event) return false;
+    if (e.household_prev && *e.household_prev >= from_) return false;
+    e.prefetched = true;
+    return e.household_prev.has_value();
+  }
+
+  // Loads the households of c.events[i], i in `loads`, in one batch.
+  Status Load(Chunk& c, std::vector<size_t>* loads) {
+    if (loads->empty()) return OkStatus();
+    std::vector<projection::SnapshotHouseholds::AfterEvent> wanted;
+    wanted.reserve(loads->size());
+    for (size_t i : *loads) wanted.push_back({c.events[i].household, *c.events[i].household_prev});
+    ASSIGN_OR_RETURN(auto found, snapshot_->GetManyAfterEvent(wanted));
+    for (size_t k = 0; k < loads->size(); ++k) {
+      c.events[(*loads)[k]].stored = std::move(found[k]);
+    }
+    loads->clear();
     return OkStatus();
   }
 
   const Ledger& ledger_;
   projection::Core* core_;
   const uint64_t from_, to_;
+  projection::SnapshotHouseholds* snapshot_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Chunk> ready_;
@@ -178,11 +213,11 @@ class ChunkReader {
 };
 
 Status Replay(const Ledger& ledger, uint64_t from, uint64_t to, projection::Core* core,
-              const ProjectionOptions& options) {
+              projection::SnapshotHouseholds* snapshot, const ProjectionOptions& options) {
   const uint64_t total = to - from;
   if (options.progress) options.progress(0, total);
   if (from < to) {
-    ChunkReader reader(ledger, core, from, to);
+    ChunkReader reader(ledger, core, from, to, snapshot);
     uint64_t next_report = kProgressEvery;
     while (std::optional<Chunk> c = reader.Next()) {
       for (size_t i = 0; i < c->size; ++i) RETURN_IF_ERROR(core->Apply(c->events[i]));
@@ -221,14 +256,19 @@ StatusOr<Projector> ProjectionAt(const Ledger& ledger, uint64_t size, const Proj
   const Store& store = *ledger.impl()->store;
   auto core = std::make_unique<projection::Core>();
   uint64_t start = 0;
+  std::optional<projection::SnapshotHouseholds> households;   // for the reader thread
   if (options.use_snapshots) {
     ASSIGN_OR_RETURN(auto snapshot, projection::SnapshotAtOrBefore(store, size));
     if (snapshot) {
       RETURN_IF_ERROR(projection::StartFromSnapshot(store, *snapshot, core.get()));
       start = snapshot->size;
+      ASSIGN_OR_RETURN(auto all, projection::AllSnapshots(store));
+      std::vector<uint64_t> sizes;
+      for (const auto& s : all) sizes.push_back(s.size);
+      households.emplace(store, start, std::move(sizes));
     }
   }
-  RETURN_IF_ERROR(Replay(ledger, start, size, core.get(), options));
+  RETURN_IF_ERROR(Replay(ledger, start, size, core.get(), households ? &*households : nullptr, options));
   return Projector(std::move(core));
 }
 

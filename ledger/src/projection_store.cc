@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <kj/exception.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "ledger/event_codec.h"
@@ -106,6 +107,63 @@ StatusOr<std::vector<SnapshotInfo>> AllSnapshots(const Store& store) {
   return out;
 }
 
+SnapshotHouseholds::SnapshotHouseholds(const Store& store, uint64_t size, std::vector<uint64_t> sizes)
+    : store_(store),
+      size_(size),
+      sizes_(std::move(sizes)),
+      iter_(store.db()->NewIterator(rocksdb::ReadOptions(), store.cf(kCfSnapshots))) {}
+
+StatusOr<std::optional<std::string>> SnapshotHouseholds::Get(std::string_view code) {
+  std::string prefix = "h" + std::string(code);
+  prefix.push_back('\0');
+  iter_->SeekForPrev(SnapshotHouseholdKey(code, size_));
+  if (!iter_->status().ok()) return FromRocks(iter_->status(), "reading snapshots");
+  if (!iter_->Valid() || !iter_->key().starts_with(prefix) || iter_->key().size() != prefix.size() + 8) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(iter_->value().ToString());
+}
+
+std::optional<uint64_t> SnapshotHouseholds::SnapshotAfter(uint64_t last_seq) const {
+  // The snapshot at S holds the households changed by events [previous S, S).
+  auto next = std::upper_bound(sizes_.begin(), sizes_.end(), last_seq);
+  if (next == sizes_.end() || *next > size_) return std::nullopt;
+  return *next;
+}
+
+StatusOr<std::vector<std::optional<std::string>>> SnapshotHouseholds::GetManyAfterEvent(
+    const std::vector<AfterEvent>& wanted) {
+  std::vector<std::optional<std::string>> out(wanted.size());
+  std::vector<size_t> asked;   // indexes into `wanted` looked up by exact key
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (auto at = SnapshotAfter(wanted[i].last_seq)) {
+      asked.push_back(i);
+      keys.push_back(SnapshotHouseholdKey(wanted[i].code, *at));
+    }
+  }
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  store_.db()->MultiGet(rocksdb::ReadOptions(), store_.cf(kCfSnapshots), keys.size(), slices.data(), values.data(),
+                        statuses.data());
+  std::vector<bool> found(wanted.size(), false);
+  for (size_t k = 0; k < asked.size(); ++k) {
+    if (statuses[k].ok()) {
+      out[asked[k]] = values[k].ToString();
+      found[asked[k]] = true;
+    } else if (!statuses[k].IsNotFound()) {
+      return FromRocks(statuses[k], "reading snapshots");
+    }
+  }
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (!found[i]) {
+      ASSIGN_OR_RETURN(out[i], Get(wanted[i].code));
+    }
+  }
+  return out;
+}
+
 Status StartFromSnapshot(const Store& store, const SnapshotInfo& info, Core* core) {
   ASSIGN_OR_RETURN(auto areas, store.Get(kCfSnapshots, SnapshotAreasKey(info.size)));
   if (!areas) return DataLossError(fmt::format("snapshot {}: its areas are missing", info.size), "BAD_SNAPSHOT");
@@ -113,19 +171,9 @@ Status StartFromSnapshot(const Store& store, const SnapshotInfo& info, Core* cor
   core->SetPosition(info.size, info.max_recorded_at);
   const uint64_t size = info.size;
   const Store* s = &store;
-  auto iter = std::shared_ptr<rocksdb::Iterator>(s->db()->NewIterator(rocksdb::ReadOptions(), s->cf(kCfSnapshots)));
-  core->SetLoader(
-      [s, size, iter](std::string_view code) -> StatusOr<std::optional<std::string>> {
-        std::string prefix = "h" + std::string(code);
-        prefix.push_back('\0');
-        iter->SeekForPrev(SnapshotHouseholdKey(code, size));
-        if (!iter->status().ok()) return FromRocks(iter->status(), "reading snapshots");
-        if (!iter->Valid() || !iter->key().starts_with(prefix) || iter->key().size() != prefix.size() + 8) {
-          return std::optional<std::string>();
-        }
-        return std::optional<std::string>(iter->value().ToString());
-      },
-      [s, size](const CodeVisitor& visit) { return ForEachSnapshotHousehold(*s, size, visit); });
+  auto households = std::make_shared<SnapshotHouseholds>(store, size);
+  core->SetLoader([households](std::string_view code) { return households->Get(code); },
+                  [s, size](const CodeVisitor& visit) { return ForEachSnapshotHousehold(*s, size, visit); });
   return OkStatus();
 }
 

@@ -18,9 +18,11 @@
 // Internal to the ledger library.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ledger/status.h"
 #include "projection_internal.h"
@@ -56,6 +58,37 @@ StatusOr<std::pair<uint64_t, int64_t>> ReadApplied(const Store& store, const roc
 StatusOr<std::optional<SnapshotInfo>> SnapshotAtOrBefore(const Store& store, uint64_t size);
 // Every snapshot, ascending by size.
 StatusOr<std::vector<SnapshotInfo>> AllSnapshots(const Store& store);
+
+// Households as they were at snapshot `size`: each its "h" entry with the
+// largest size <= `size`. Holds its own iterator: one per thread.
+class SnapshotHouseholds {
+ public:
+  // `sizes`: every snapshot size, ascending (for GetManyAfterEvent; may be
+  // empty). `store` must outlive this.
+  SnapshotHouseholds(const Store& store, uint64_t size, std::vector<uint64_t> sizes = {});
+  // The household's entry, nullopt if it has none (a SeekForPrev, which
+  // visits every level of the column family).
+  StatusOr<std::optional<std::string>> Get(std::string_view code);
+  // The same for households whose latest event before `size` is known
+  // (`last_seq`): each one's entry is the one of the first snapshot after
+  // that event, so one batched point lookup (a bloom-filtered RocksDB
+  // MultiGet) finds them all instead of a SeekForPrev each. Falls back to
+  // Get() for an entry that is missing. out[i] is wanted[i]'s.
+  struct AfterEvent {
+    std::string_view code;
+    uint64_t last_seq = 0;
+  };
+  StatusOr<std::vector<std::optional<std::string>>> GetManyAfterEvent(const std::vector<AfterEvent>& wanted);
+
+ private:
+  // The snapshot whose entry holds a household last changed by `last_seq`.
+  std::optional<uint64_t> SnapshotAfter(uint64_t last_seq) const;
+
+  const Store& store_;
+  const uint64_t size_;
+  const std::vector<uint64_t> sizes_;
+  std::unique_ptr<rocksdb::Iterator> iter_;
+};
 
 // Points `core` at snapshot `info`: its areas and position; households load
 // lazily from the snapshot. `store` must outlive `core`.
