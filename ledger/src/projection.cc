@@ -444,6 +444,7 @@ Status Core::DecodeBody(uint64_t seq, int64_t recorded_at_ns, const Hash& leaf_h
   out->leaf_hash = leaf_hash;
   auto household = body.getHousehold();
   out->household.assign(household.cStr(), household.size());
+  out->household_number = CodeNumber(out->household).value_or(0);
   out->household_event = false;
   out->has_replacement = false;
   out->household_prev.reset();
@@ -474,7 +475,7 @@ Status Core::Apply(DecodedEvent& e) {
                            "OUT_OF_ORDER");
   }
   if (e.household_event) {
-    Household* h = Loaded(e.household);
+    Household* h = e.household_number ? numbered_.Find(e.household_number) : Loaded(e.household);
     if (!h && e.prefetched) {
       if (e.stored) {
         ASSIGN_OR_RETURN(h, AdoptStoredHousehold(*e.stored));
@@ -491,6 +492,22 @@ Status Core::Apply(DecodedEvent& e) {
   applied_ = e.seq + 1;
   max_recorded_at_ = std::max(max_recorded_at_, e.recorded_at_ns);
   return OkStatus();
+}
+
+void Core::Prefetch(const DecodedEvent& e, int stage) const {
+  if (!e.household_event || e.household_number == 0) return;
+  if (stage == 0) {
+    numbered_.Prefetch(e.household_number);
+    return;
+  }
+  const Household* h = numbered_.Find(e.household_number);
+  if (!h) return;
+  if (stage == 1) {
+    const char* p = reinterpret_cast<const char*>(h);
+    for (size_t off = 0; off < sizeof(Household); off += 64) __builtin_prefetch(p + off);
+  } else {
+    __builtin_prefetch(h->records.data() + h->records.size());   // where the next record goes
+  }
 }
 
 Status Core::ApplyBody(uint64_t seq, int64_t recorded_at_ns, const Hash& leaf_hash,

@@ -2,6 +2,7 @@
 // snapshot, the writer's stored projection, and the size at a moment.
 #include <fmt/format.h>
 
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -219,8 +220,16 @@ Status Replay(const Ledger& ledger, uint64_t from, uint64_t to, projection::Core
   if (from < to) {
     ChunkReader reader(ledger, core, from, to, snapshot);
     uint64_t next_report = kProgressEvery;
+    // Households are fetched into the CPU cache a few events ahead, in
+    // three dependent steps (Core::Prefetch).
+    constexpr std::array<size_t, 3> kAhead = {24, 12, 4};
     while (std::optional<Chunk> c = reader.Next()) {
-      for (size_t i = 0; i < c->size; ++i) RETURN_IF_ERROR(core->Apply(c->events[i]));
+      for (size_t i = 0; i < c->size; ++i) {
+        for (int stage = 0; stage < 3; ++stage) {
+          if (i + kAhead[stage] < c->size) core->Prefetch(c->events[i + kAhead[stage]], stage);
+        }
+        RETURN_IF_ERROR(core->Apply(c->events[i]));
+      }
       reader.Recycle(std::move(*c));
       const uint64_t done = core->applied() - from;
       if (options.progress && done >= next_report) {
