@@ -13,6 +13,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -43,6 +45,9 @@ bool SplitHostPort(const std::string& s, std::string* host, uint16_t* port) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc makes up to 8 malloc arenas per core; with many I/O and RocksDB
+  // threads their slack was ~55 MiB of ledgerd's RSS (docs/PERFORMANCE.md §3).
+  mallopt(M_ARENA_MAX, 2);
   CLI::App app{"ledgerd: the assistance ledger server (Cap'n Proto over TLS 1.3, mutual authentication)"};
   std::string data, listen = "127.0.0.1:7433", http_listen, server_key, log_level = "info";
   ledger::net::ServerOptions options;

@@ -11,7 +11,7 @@ namespace {
 
 // Households kept in memory between commits; beyond this the writer drops
 // the cache once everything flushed is durable, and it refills on use.
-constexpr size_t kMaxCachedHouseholds = 200'000;
+constexpr size_t kMaxCachedHouseholds = 50'000;
 
 // Calls `f(seq, leaf)` for the stored events [from, to).
 Status ForEachStoredEvent(const Store& store, uint64_t from, uint64_t to,

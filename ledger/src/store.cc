@@ -115,12 +115,12 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode,
   // would otherwise keep hundreds of MiB of WAL alive, which every open
   // (ledgerd's restart after a crash, ledger-verify, ledger-replay) must
   // replay into memory first. Past this total RocksDB flushes them.
-  db_options.max_total_wal_size = 128 << 20;
+  db_options.max_total_wal_size = 64 << 20;
   // All memtables together: without a cap each column family may hold two
   // 64 MiB memtables, and ledgerd's RSS under sustained appends passed
   // 700 MiB at 10 M events (docs/PERFORMANCE.md §3). Past this RocksDB
   // flushes the largest.
-  db_options.db_write_buffer_size = 160 << 20;
+  db_options.db_write_buffer_size = 96 << 20;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(block_cache_bytes);

@@ -11,9 +11,15 @@ using nlohmann::json;
 
 Status ProjectionCache::CatchUpLocked() {
   const uint64_t size = ledger_.Size();
+  // Every household the fold touches stays in the projector's memory; past
+  // kRebuildAfter events folded since it was built, start again from the
+  // nearest snapshot, so memory follows the snapshot interval, not how
+  // much was appended since the server started.
+  if (projector_ && size - built_at_ > kRebuildAfter) projector_.reset();
   if (!projector_) {
     ASSIGN_OR_RETURN(Projector p, ProjectionAt(ledger_, size));
     projector_.emplace(std::move(p));
+    built_at_ = size;
     return OkStatus();
   }
   // One iterator over the new events (not a Get per event).

@@ -36,9 +36,12 @@ class ProjectionCache {
   // Brings the projector up to the ledger's current size.
   Status CatchUpLocked();
 
+  static constexpr uint64_t kRebuildAfter = 100'000;
+
   const Ledger& ledger_;
   std::mutex mu_;
   std::optional<Projector> projector_;
+  uint64_t built_at_ = 0;   // ledger size when projector_ was built
 };
 
 }  // namespace ledger::net
