@@ -317,7 +317,7 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
   TrimInflight();
 
   rocksdb::WriteBatch& batch = job.batch;
-  uint64_t next = inflight_base + inflight_hashes.size();
+  uint64_t next = tree.size();   // == inflight_base + inflight_hashes.size()
   const int64_t now = options.clock();
   const DomainState::LeafHashFn leaf_hash_of = [this](uint64_t s) { return LeafHashForWriter(s); };
 

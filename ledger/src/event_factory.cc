@@ -81,17 +81,23 @@ std::string EventFactory::HouseholdTargeted(const EventSigner& s, const std::str
                                             const std::vector<uint8_t>& failing_indicators, uint16_t members,
                                             const CivilDate& occurred) {
   return Make(s, house_code, occurred, [&](schema::Payload::Builder p) {
-    auto t = p.initHouseholdTargeted();
-    t.setHouseCode(house_code);
-    t.setProvince(subdistrict.substr(0, 2));
-    t.setDistrict(subdistrict.substr(0, 4));
-    t.setSubdistrict(subdistrict);
-    t.setSurveyYear(survey_year_be);
-    t.setSource(schema::TargetSource::TPMAP);
-    auto f = t.initFailingIndicators(static_cast<unsigned>(failing_indicators.size()));
-    for (unsigned i = 0; i < failing_indicators.size(); ++i) f.set(i, failing_indicators[i]);
-    t.setMembers(members);
+    FillHouseholdTargeted(p, house_code, subdistrict, survey_year_be, failing_indicators, members);
   });
+}
+
+void EventFactory::FillHouseholdTargeted(schema::Payload::Builder p, const std::string& house_code,
+                                         const std::string& subdistrict, uint16_t survey_year_be,
+                                         const std::vector<uint8_t>& failing_indicators, uint16_t members) {
+  auto t = p.initHouseholdTargeted();
+  t.setHouseCode(house_code);
+  t.setProvince(subdistrict.substr(0, 2));
+  t.setDistrict(subdistrict.substr(0, 4));
+  t.setSubdistrict(subdistrict);
+  t.setSurveyYear(survey_year_be);
+  t.setSource(schema::TargetSource::TPMAP);
+  auto f = t.initFailingIndicators(static_cast<unsigned>(failing_indicators.size()));
+  for (unsigned i = 0; i < failing_indicators.size(); ++i) f.set(i, failing_indicators[i]);
+  t.setMembers(members);
 }
 
 std::string EventFactory::AssistanceGiven(const EventSigner& s, const std::string& household,

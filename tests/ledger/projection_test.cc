@@ -30,17 +30,7 @@ capnp::Data::Reader AsData(const Hash& h) { return capnp::Data::Reader(h.data(),
 constexpr CivilDate kDay{2022, 3, 15};
 
 Fill Targeted(const std::string& house, const std::string& sub, std::vector<uint8_t> failing, uint16_t year = 2565) {
-  return [=](schema::Payload::Builder p) {
-    auto t = p.initHouseholdTargeted();
-    t.setHouseCode(house);
-    t.setProvince(sub.substr(0, 2));
-    t.setDistrict(sub.substr(0, 4));
-    t.setSubdistrict(sub);
-    t.setSurveyYear(year);
-    auto f = t.initFailingIndicators(static_cast<unsigned>(failing.size()));
-    for (unsigned i = 0; i < failing.size(); ++i) f.set(i, failing[i]);
-    t.setMembers(4);
-  };
+  return [=](schema::Payload::Builder p) { EventFactory::FillHouseholdTargeted(p, house, sub, year, failing, 4); };
 }
 Fill Help(schema::Dimension d, uint8_t indicator, int64_t satang, int32_t plan_ref = -1) {
   return [=](schema::Payload::Builder p) {

@@ -53,6 +53,11 @@ class EventFactory {
                                 const std::string& subdistrict, uint16_t survey_year_be,
                                 const std::vector<uint8_t>& failing_indicators, uint16_t members,
                                 const CivilDate& occurred);
+  // The HouseholdTargeted payload of the above (source TPMAP), for callers
+  // that build their own bodies.
+  static void FillHouseholdTargeted(schema::Payload::Builder p, const std::string& house_code,
+                                    const std::string& subdistrict, uint16_t survey_year_be,
+                                    const std::vector<uint8_t>& failing_indicators, uint16_t members);
   std::string AssistanceGiven(const EventSigner& s, const std::string& household, schema::Dimension dimension,
                               uint8_t indicator, const std::string& menu_item, int64_t value_satang,
                               const CivilDate& occurred);
