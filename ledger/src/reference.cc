@@ -11,10 +11,6 @@
 
 namespace ledger {
 
-// Generated at build time from the DOPA area list (ledger/cmake/embed_areas.cmake).
-extern const char kEmbeddedSubdistrictCodes[];
-extern const unsigned kEmbeddedSubdistrictCount;
-
 namespace {
 
 // DOMAIN.md "Indicators": the BMN numbers the MPI uses, by dimension.
@@ -59,7 +55,10 @@ StatusOr<std::vector<std::string>> ReadLines(const std::string& path) {
 
 }  // namespace
 
-void ReferenceData::SetAreasFromSubdistricts(std::vector<uint32_t> subdistricts) {
+void ReferenceData::SetAreasFromRows(const std::vector<AreaRow>& rows) {
+  std::vector<uint32_t> subdistricts;
+  subdistricts.reserve(rows.size());
+  for (const AreaRow& row : rows) subdistricts.push_back(*ParseDigits(row.subdistrict_code, 6));
   std::sort(subdistricts.begin(), subdistricts.end());
   subdistricts.erase(std::unique(subdistricts.begin(), subdistricts.end()), subdistricts.end());
   provinces_.clear();
@@ -74,11 +73,10 @@ void ReferenceData::SetAreasFromSubdistricts(std::vector<uint32_t> subdistricts)
 const ReferenceData& ReferenceData::Builtin() {
   static const ReferenceData* builtin = [] {
     auto* r = new ReferenceData();
-    std::vector<uint32_t> subs;
-    subs.reserve(kEmbeddedSubdistrictCount);
-    std::string_view all(kEmbeddedSubdistrictCodes);
-    for (size_t i = 0; i + 6 <= all.size(); i += 6) subs.push_back(*ParseDigits(all.substr(i, 6), 6));
-    r->SetAreasFromSubdistricts(std::move(subs));
+    // The embedded list is checked by the build's own tests; a broken one
+    // leaves the built-in areas empty (every area then fails UNKNOWN_AREA).
+    auto rows = ParseAreaRows(BuiltinAreasCsv(), "built-in area list");
+    if (rows.ok()) r->SetAreasFromRows(*rows);
     r->indicators_.fill(-1);
     for (const auto& row : kDefaultIndicators) r->indicators_[row.indicator] = static_cast<int8_t>(row.dimension);
     return r;
@@ -89,21 +87,10 @@ const ReferenceData& ReferenceData::Builtin() {
 StatusOr<ReferenceData> ReferenceData::Load(const std::string& areas_csv, const std::string& indicators_csv) {
   ReferenceData r = Builtin();
   if (!areas_csv.empty()) {
-    ASSIGN_OR_RETURN(std::vector<std::string> lines, ReadLines(areas_csv));
-    std::vector<uint32_t> subs;
-    for (size_t i = 1; i < lines.size(); ++i) {  // line 1 is the header
-      std::string_view line = Trim(lines[i]);
-      if (line.empty()) continue;
-      auto cols = SplitCsv(line);
-      auto code = cols.size() >= 7 ? ParseDigits(Trim(cols[6]), 6) : std::nullopt;
-      if (!code) {
-        return InvalidArgumentError(
-            fmt::format("{}:{}: column 7 must be a 6-digit sub-district code", areas_csv, i + 1), "BAD_REFERENCE");
-      }
-      subs.push_back(*code);
-    }
-    if (subs.empty()) return InvalidArgumentError(areas_csv + ": no sub-district codes", "BAD_REFERENCE");
-    r.SetAreasFromSubdistricts(std::move(subs));
+    ASSIGN_OR_RETURN(std::string text, ReadWholeFile(areas_csv, "BAD_REFERENCE"));
+    auto rows = ParseAreaRows(text, areas_csv);
+    if (!rows.ok()) return InvalidArgumentError(rows.status().message(), "BAD_REFERENCE");
+    r.SetAreasFromRows(*rows);
   }
   if (!indicators_csv.empty()) {
     ASSIGN_OR_RETURN(std::vector<std::string> lines, ReadLines(indicators_csv));

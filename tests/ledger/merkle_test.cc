@@ -1,5 +1,5 @@
 // RFC 6962 / RFC 9162 hashing and proofs against the published vectors in
-// shared/testdata/rfc6962_vectors.json (transparency-dev/merkle,
+// tests/testdata/rfc6962_vectors.json (transparency-dev/merkle,
 // google/certificate-transparency, golang/mod).
 #include "ledger/merkle.h"
 
@@ -21,7 +21,7 @@ using nlohmann::json;
 
 const json& Vectors() {
   static const json* vectors = [] {
-    std::ifstream in(LEDGER_SHARED_DIR "/testdata/rfc6962_vectors.json");
+    std::ifstream in(LEDGER_TESTDATA_DIR "/rfc6962_vectors.json");
     EXPECT_TRUE(in.good()) << "cannot open rfc6962_vectors.json";
     return new json(json::parse(in));
   }();

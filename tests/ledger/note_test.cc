@@ -1,5 +1,5 @@
 // Tests for ledger/note.h against the published C2SP signed-note and
-// tlog-checkpoint vectors in ../shared/testdata/signed_note_vectors.json, plus
+// tlog-checkpoint vectors in tests/testdata/signed_note_vectors.json, plus
 // round trips with fresh keys and tampering.
 #include "ledger/note.h"
 
@@ -21,7 +21,7 @@ using nlohmann::json;
 
 const json& Vectors() {
   static const json* v = [] {
-    std::ifstream in(std::string(LEDGER_SHARED_DIR) + "/testdata/signed_note_vectors.json");
+    std::ifstream in(std::string(LEDGER_TESTDATA_DIR) + "/signed_note_vectors.json");
     EXPECT_TRUE(in) << "cannot open signed_note_vectors.json";
     std::stringstream ss;
     ss << in.rdbuf();

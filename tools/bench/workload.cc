@@ -18,7 +18,7 @@ constexpr const char* kOrigin = "bench.ledger.test/sisaket";
 constexpr CivilDate kRegistered{2022, 1, 4};
 
 // Real sub-district codes of Sisaket (province 33), from
-// shared/data/thai_admin_divisions.csv. House codes are sub-district ||
+// data/thai_admin_divisions.csv. House codes are sub-district ||
 // 5 digits, so 4 M households (16 M events) before a code repeats.
 constexpr std::array<const char*, 40> kSubdistricts = {
     "330101", "330102", "330103", "330104", "330105", "330106", "330107", "330111", "330112", "330115",

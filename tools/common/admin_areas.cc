@@ -1,62 +1,33 @@
 #include "common/admin_areas.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
-#include <fstream>
 #include <map>
 
+#include "ledger/areas.h"
+
 namespace ledger::tools {
-namespace {
 
-std::vector<std::string> SplitCsv(const std::string& line) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (true) {
-    size_t comma = line.find(',', start);
-    out.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  if (!out.empty() && !out.back().empty() && out.back().back() == '\r') out.back().pop_back();
-  return out;
-}
-
-bool IsDigits(const std::string& s, size_t n) {
-  return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-}  // namespace
-
-std::string AdminAreas::DefaultCsvPath() { return LEDGER_SHARED_DIR "/data/thai_admin_divisions.csv"; }
+StatusOr<AdminAreas> AdminAreas::Builtin() { return FromText(BuiltinAreasCsv(), "built-in area list"); }
 
 StatusOr<AdminAreas> AdminAreas::Load(const std::string& csv_path) {
-  std::ifstream in(csv_path);
-  if (!in) return NotFoundError(csv_path + ": cannot open the area list", "BAD_AREA_LIST");
+  if (csv_path.empty()) return Builtin();
+  ASSIGN_OR_RETURN(std::string text, ReadWholeFile(csv_path, "BAD_AREA_LIST"));
+  return FromText(text, csv_path);
+}
+
+StatusOr<AdminAreas> AdminAreas::FromText(std::string_view text, std::string_view source) {
+  ASSIGN_OR_RETURN(std::vector<AreaRow> rows, ParseAreaRows(text, source));
   // Nested maps keep everything sorted by code.
   std::map<std::string, std::pair<Province, std::map<std::string, std::pair<District, std::map<std::string, Subdistrict>>>>>
       tree;
-  std::string line;
-  size_t n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (n == 1 || line.empty()) continue;   // header
-    auto c = SplitCsv(line);
-    if (c.size() < 9 || !IsDigits(c[0], 2) || !IsDigits(c[3], 4) || !IsDigits(c[6], 6) ||
-        c[3].compare(0, 2, c[0]) != 0 || c[6].compare(0, 4, c[3]) != 0) {
-      return InvalidArgumentError(
-          fmt::format("{}:{}: expected province_code,province_th,province_en,district_code,district_th,"
-                      "district_en,subdistrict_code,subdistrict_th,subdistrict_en,...",
-                      csv_path, n),
-          "BAD_AREA_LIST");
-    }
-    auto& [province, districts] = tree[c[0]];
-    province = {c[0], c[1], c[2], {}};
-    auto& [district, subs] = districts[c[3]];
-    district = {c[3], c[4], c[5], {}};
-    subs[c[6]] = {c[6], c[7], c[8]};
+  for (const AreaRow& r : rows) {
+    auto& [province, districts] = tree[std::string(r.province_code)];
+    province = {std::string(r.province_code), std::string(r.province_th), std::string(r.province_en), {}};
+    auto& [district, subs] = districts[std::string(r.district_code)];
+    district = {std::string(r.district_code), std::string(r.district_th), std::string(r.district_en), {}};
+    subs[std::string(r.subdistrict_code)] = {std::string(r.subdistrict_code), std::string(r.subdistrict_th),
+                                             std::string(r.subdistrict_en)};
   }
-  if (tree.empty()) return InvalidArgumentError(csv_path + ": no areas", "BAD_AREA_LIST");
   AdminAreas a;
   for (auto& [pcode, pv] : tree) {
     Province p = pv.first;

@@ -1,8 +1,8 @@
 // Thailand's administrative divisions with Thai and English names, from
-// ../shared/data/thai_admin_divisions.csv (DOMAIN.md "Identifiers and
-// geography"): provinces (PP), districts (PPDD), sub-districts (PPDDTT).
+// data/thai_admin_divisions.csv, embedded at build time (ledger/areas.h;
+// DOMAIN.md "Identifiers and geography"): provinces (PP), districts (PPDD), sub-districts (PPDDTT).
 //
-//   ASSIGN_OR_RETURN(AdminAreas areas, AdminAreas::Load(AdminAreas::DefaultCsvPath()));
+//   ASSIGN_OR_RETURN(AdminAreas areas, AdminAreas::Builtin());
 //   const Province* p = areas.FindProvince("33");           // Si Sa Ket
 //   std::string_view th = areas.Name("3301", Language::kThai).value_or("?");
 //
@@ -36,10 +36,12 @@ struct Province {
 
 class AdminAreas {
  public:
-  // The CSV of the build's shared/ folder (LEDGER_SHARED_DIR at build time).
-  static std::string DefaultCsvPath();
-  // Errors: NotFound (file), InvalidArgument naming the line (BAD_AREA_LIST).
+  // The list embedded at build time.
+  static StatusOr<AdminAreas> Builtin();
+  // A CSV file in the same format; "" = Builtin(). Errors: NotFound (file),
+  // InvalidArgument naming the line (BAD_AREA_LIST).
   static StatusOr<AdminAreas> Load(const std::string& csv_path);
+  static StatusOr<AdminAreas> FromText(std::string_view text, std::string_view source);
 
   const std::vector<Province>& provinces() const { return provinces_; }   // ascending code
   const Province* FindProvince(std::string_view code) const;

@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
                  "Years of dates given and shown: ce (2022-09-30) or be, the Buddhist Era (2565-09-30)")
       ->check(CLI::IsMember({"ce", "be"}));
   app.add_option("--areas", globals.areas_csv,
-                 "Area names: a CSV in the format of thai_admin_divisions.csv (default: the built-in path)")
+                 "Area names: a CSV in the format of thai_admin_divisions.csv (default: the built-in copy)")
       ->type_name("FILE");
   app.require_subcommand(1);
   app.fallthrough();  // --data may also follow the subcommand

@@ -45,8 +45,7 @@ void AddFormatOptions(CLI::App* cmd, FormatOption* option, const std::vector<std
 
 const tools::AdminAreas& AreaNames(const Globals& globals) {
   if (!globals.names) {
-    const std::string path = globals.areas_csv.empty() ? tools::AdminAreas::DefaultCsvPath() : globals.areas_csv;
-    auto loaded = tools::AdminAreas::Load(path);
+    auto loaded = tools::AdminAreas::Load(globals.areas_csv);
     if (!loaded.ok()) fmt::print(stderr, "ledger-replay: warning: no area names ({})\n", loaded.status().message());
     globals.names = std::make_shared<const tools::AdminAreas>(loaded.ok() ? std::move(*loaded) : tools::AdminAreas());
   }

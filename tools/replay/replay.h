@@ -39,7 +39,7 @@ inline constexpr int kExitUsage = 2;
 struct Globals {
   std::string data_dir;
   std::string calendar_name = "ce";   // --calendar: ce or be (checked by CLI11)
-  std::string areas_csv;              // --areas: names of the DOPA areas; "" = the built-in path
+  std::string areas_csv;              // --areas: names of the DOPA areas; "" = the built-in copy
   Calendar calendar() const { return calendar_name == "be" ? Calendar::kBe : Calendar::kCe; }
   // Loaded on first use by AreaNames().
   mutable std::shared_ptr<const tools::AdminAreas> names;

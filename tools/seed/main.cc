@@ -284,7 +284,7 @@ Status Run(const Flags& f, json* report) {
     }
   }
   ASSIGN_OR_RETURN(tools::AdminAreas areas,
-                   tools::AdminAreas::Load(f.areas_csv.empty() ? tools::AdminAreas::DefaultCsvPath() : f.areas_csv));
+                   tools::AdminAreas::Load(f.areas_csv));
   ASSIGN_OR_RETURN(SeedKeys keys, SeedKeys::Open(f.data + "/keys", f.seed));
   ASSIGN_OR_RETURN(std::unique_ptr<Programme> programme, Programme::Create(config, areas, &keys));
 
@@ -420,7 +420,7 @@ int main(int argc, char** argv) {
   app.add_flag("--inject-anomalies", f.anomalies, "add the documented anomalies (docs/domain.md)");
   app.add_option("--manifest", f.manifest, "write the injected anomalies and their seqs as JSON");
   app.add_option("--jsonl", f.jsonl, "write signed events as JSON lines for the client instead of appending");
-  app.add_option("--areas-csv", f.areas_csv, "DOPA area list (default: the build's shared/data copy)");
+  app.add_option("--areas-csv", f.areas_csv, "DOPA area list in the format of data/thai_admin_divisions.csv (default: the built-in copy)");
   app.add_option("--snapshot-every", f.snapshot_every, "projection snapshot interval in events (0 = none)")
       ->capture_default_str();
   app.add_flag("--skip-signature-check", f.skip_signature_check,

@@ -4,8 +4,8 @@
 //     (villages PPDDTTMM are checked by their sub-district prefix);
 //   * the BMN indicator table: indicator number -> dimension.
 //
-// The built-in data are the codes of ../shared/data/thai_admin_divisions.csv,
-// embedded at build time, and the indicator table of DOMAIN.md. An operator
+// The built-in data are the codes of data/thai_admin_divisions.csv (embedded
+// at build time, ledger/areas.h), and the indicator table of DOMAIN.md. An operator
 // whose lists differ loads their own files (LedgerOptions::areas_csv and
 // ::indicators_csv). Reference data are consulted only by the rules at append;
 // projections never depend on them, so replay gives the same bytes whatever
@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ledger/areas.h"
 #include "ledger/domain_types.h"
 #include "ledger/status.h"
 
@@ -71,7 +72,7 @@ class ReferenceData {
   // indicator -> dimension ordinal, -1 when unknown.
   std::array<int8_t, kMaxIndicator + 1> indicators_{};
 
-  void SetAreasFromSubdistricts(std::vector<uint32_t> subdistricts);
+  void SetAreasFromRows(const std::vector<AreaRow>& rows);
 };
 
 }  // namespace ledger
