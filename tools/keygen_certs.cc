@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "tls_certs.h"
+#include "ledger/net/tls_certs.h"
 
 namespace ledger::tls {
 namespace {

@@ -8,7 +8,7 @@
 #include <regex>
 #include <thread>
 
-#include "ledger/event_factory.h"
+#include "ledger/testing/event_factory.h"
 #include "ledger/reference.h"
 
 namespace ledger::bench {

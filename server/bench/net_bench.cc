@@ -44,7 +44,7 @@
 #include "ledger/net/server.h"
 #include "load.h"
 #include "process.h"
-#include "tls_certs.h"
+#include "ledger/net/tls_certs.h"
 
 namespace ledger::bench {
 namespace {

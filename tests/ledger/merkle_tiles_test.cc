@@ -1,7 +1,7 @@
 // Tiles and TreeBuilder: trees built over an in-memory tile store must give
 // the same roots and proofs as a naive RFC 9162 reference, across tile
 // boundaries and tile levels, and after Resume().
-#include "ledger/merkle_tiles.h"
+#include "tree/merkle_tiles.h"
 
 #include <bit>
 #include <map>

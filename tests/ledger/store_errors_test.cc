@@ -15,15 +15,12 @@
 #include <optional>
 
 #include "ledger/merkle.h"
-#include "ledger/merkle_tiles.h"
+#include "tree/merkle_tiles.h"
 #include "ledger/note.h"
 #include "support/event_mix.h"
 #include "support/test_ledger.h"
 
-#if __has_include("ledger/verify.h")
 #include "ledger/verify.h"
-#define LEDGER_STORE_ERRORS_TEST_HAS_VERIFY 1
-#endif
 
 namespace ledger {
 namespace {
@@ -285,18 +282,14 @@ Outcome OpenBothWays(const std::string& dir, const Original& o) {
 }
 
 // What the offline verifier says of `dir`: "ok", "damaged: <first problem>"
-// or "error: <status>"; "" when the verifier is not built.
+// or "error: <status>".
 std::string VerifierSays(const std::string& dir) {
-#ifdef LEDGER_STORE_ERRORS_TEST_HAS_VERIFY
   VerifyOptions options;
   options.check_signatures = false;
   auto report = VerifyStore(dir, options);
   if (!report.ok()) return "error: " + report.status().ToString();
   if (report->ok) return "ok";
   return "damaged: " + (report->problems.empty() ? std::string() : report->problems[0].message);
-#else
-  return "";
-#endif
 }
 
 void PrintOutcome(const std::string& name, const Outcome& out) {

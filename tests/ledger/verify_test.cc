@@ -15,7 +15,7 @@
 #include <set>
 
 #include "ledger/event_codec.h"
-#include "ledger/merkle_tiles.h"
+#include "tree/merkle_tiles.h"
 #include "ledger/note.h"
 #include "ledger/projection.h"
 #include "ledger/verify.h"

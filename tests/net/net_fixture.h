@@ -19,7 +19,7 @@
 #include "ledger/net/client.h"
 #include "ledger/net/server.h"
 #include "support/test_ledger.h"
-#include "tls_certs.h"
+#include "ledger/net/tls_certs.h"
 
 namespace ledger::testing {
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "ledger/event_factory.h"
+#include "ledger/testing/event_factory.h"
 #include "support/test_ledger.h"
 
 namespace ledger::testing {

@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "ledger/event_factory.h"
+#include "ledger/testing/event_factory.h"
 #include "ledger/ledger.h"
 #include "ledger/projection.h"
 #include "support/test_ledger.h"

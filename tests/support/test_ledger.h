@@ -10,7 +10,7 @@
 #include <set>
 #include <string>
 
-#include "ledger/event_factory.h"
+#include "ledger/testing/event_factory.h"
 #include "ledger/ledger.h"
 
 namespace ledger::testing {

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "ledger/event_factory.h"
+#include "ledger/testing/event_factory.h"
 #include "ledger/reference.h"
 
 namespace ledger::bench {

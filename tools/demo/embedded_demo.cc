@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "ledger/event_factory.h"
+#include "ledger/testing/event_factory.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"

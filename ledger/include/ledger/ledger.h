@@ -139,11 +139,12 @@ class Ledger {
   using EventVisitor = std::function<Status(uint64_t seq, std::string_view leaf_bytes)>;
   Status ForEachEvent(uint64_t from, uint64_t to, const EventVisitor& fn) const;
 
-  // For tools: the RocksDB directory and raw access used by the verifier.
   struct Impl;
-  Impl* impl() const { return impl_.get(); }
 
  private:
+  // The library's own stages (verify/, projection/) reach the store through
+  // append/ledger_internal.h; nothing outside the library can.
+  friend struct LedgerInternal;
   explicit Ledger(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -58,4 +58,12 @@ StatusOr<Hash> RootFromInclusionProof(uint64_t index, uint64_t size, const Hash&
 Status VerifyConsistency(uint64_t size1, uint64_t size2, std::span<const Hash> proof,
                          const Hash& root1, const Hash& root2);
 
+// A tile of the persistent tree layout (tree/merkle_tiles.h, docs/formats.md):
+// tile `index` of tile level `level`.
+struct TileId {
+  int level = 0;        // tile level; holds tree levels 8·level .. 8·level+7
+  uint64_t index = 0;   // tile index within its level
+  friend auto operator<=>(const TileId&, const TileId&) = default;
+};
+
 }  // namespace ledger::merkle

@@ -197,11 +197,11 @@ class Projector {
   StatusOr<std::string> SerializeHousehold(std::string_view house_code);
   std::string SerializeArea(std::string_view code) const;
 
-  // For the library: the fold's internals.
-  projection::Core& core() { return *core_; }
   explicit Projector(std::unique_ptr<projection::Core> core);
 
  private:
+  // The fold's internals, for the library (projection/projector_internal.h).
+  friend struct ProjectorInternal;
   std::unique_ptr<projection::Core> core_;
 };
 

@@ -61,7 +61,7 @@
 #include <string>
 #include <vector>
 
-#include "ledger/merkle_tiles.h"
+#include "ledger/merkle.h"
 #include "ledger/status.h"
 
 namespace ledger {

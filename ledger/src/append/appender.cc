@@ -1,0 +1,464 @@
+// The append path: parse and signature-check in the caller's thread, then
+// group commit in the writer thread.
+//
+//   caller threads            writer thread               committer thread
+//   --------------            -------------               ----------------
+//   parse SignedBody          take up to max_batch_events sign the checkpoint
+//   canonicalize body         per event: idempotency,     one WriteBatch,
+//   verify Ed25519 with the     trust chain, rules, seq,    WAL synced
+//     signer's key              envelope, leaf hash,      publish the size
+//   enqueue (or PUSHBACK        Merkle tiles, indexes,    acknowledge every
+//     when full)                projection rows             caller, in order
+//
+// The writer sequences group N+1 while the committer writes group N (the
+// two use both cores). What the writer reads back must be current even for
+// groups not yet durable: their leaf hashes and idempotency keys are kept
+// in memory (inflight_*) until the durable size passes them, household
+// heads come from the projection, and the projection's household cache is
+// dropped only when nothing is in flight. Acknowledgements follow the
+// groups' order, so no caller hears "ok" (or "duplicate") before every
+// event it depends on is synced.
+//
+// If a write fails the ledger stops accepting appends (its in-memory state
+// may be ahead of the disk), and a group sequenced after the failed one
+// fails too; reopening the store recovers from the disk.
+#include <fmt/format.h>
+#include <kj/exception.h>
+
+#include "append/ledger_impl.h"
+
+namespace ledger {
+namespace {
+
+std::string ToStr(capnp::Data::Reader d) {
+  return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
+}
+
+capnp::Data::Reader AsData(const std::string& s) {
+  return capnp::Data::Reader(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+capnp::Data::Reader AsData(const Hash& h) { return capnp::Data::Reader(h.data(), h.size()); }
+
+bool HasNul(kj::StringPtr s) { return std::string_view(s.cStr(), s.size()).find('\0') != std::string_view::npos; }
+
+// Checks that need no ledger state: sizes of ids and keys, the signature length.
+Status CheckShape(schema::SignedBody::Reader sb) {
+  auto body = sb.getBody();
+  if (body.getIdempotencyKey().size() != 16) {
+    return InvalidArgumentError(
+        fmt::format("idempotencyKey: must be 16 bytes, got {}", body.getIdempotencyKey().size()),
+        "BAD_IDEMPOTENCY_KEY");
+  }
+  if (sb.getSignature().size() != kEd25519SignatureSize) {
+    return InvalidArgumentError("signature: must be 64 bytes", "BAD_SIGNATURE");
+  }
+  for (auto [name, text] : {std::pair{"household", body.getHousehold()}, std::pair{"agency", body.getAgency()},
+                            std::pair{"officer", body.getOfficer()}}) {
+    if (text.size() > 64 || HasNul(text)) {
+      return InvalidArgumentError(fmt::format("{}: must be at most 64 bytes without NUL", name), "BAD_ID");
+    }
+  }
+  if (body.getAgency().size() == 0) return InvalidArgumentError("agency: must not be empty", "MISSING_FIELD");
+  if (static_cast<uint16_t>(body.getPayload().which()) >= kEventKindCount) {
+    return InvalidArgumentError("payload: unknown event kind", "UNKNOWN_KIND");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+// Runs in the caller's thread: everything that can be done without the
+// writer's state, so that signature checks use every core.
+void Ledger::Impl::Prepare(PendingEvent& p) {
+  try {
+    auto body = p.message->Root<schema::SignedBody>();
+    if (Status s = CheckShape(body); !s.ok()) {
+      p.early_error = s;
+      return;
+    }
+    p.body_canonical = CanonicalBytes(body.getBody());
+    if (!options.verify_signatures) return;
+    std::string key;
+    {
+      std::shared_lock lock(registry_mu);
+      auto k = registry->SignerKey(body.getBody());
+      if (!k.ok()) return;  // maybe registered by an event still queued: the writer decides
+      key = std::move(*k);
+    }
+    auto sig = body.getSignature();
+    if (Ed25519Verify(key, p.body_canonical,
+                      std::string_view(reinterpret_cast<const char*>(sig.begin()), sig.size()))) {
+      p.verified_key = std::move(key);
+    } else {
+      p.early_error = PermissionDeniedError("signature: does not verify with the signer's registered key",
+                                            "BAD_SIGNATURE");
+    }
+  } catch (const kj::Exception& e) {
+    p.early_error = InvalidArgumentError(std::string("malformed event: ") + e.getDescription().cStr(),
+                                         "MALFORMED_MESSAGE");
+  }
+}
+
+std::vector<AppendOutcome> Ledger::Append(std::vector<std::string> signed_bodies) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::optional<std::vector<AppendOutcome>> result;
+  AppendAsync(std::move(signed_bodies), [&](std::vector<AppendOutcome> r) {
+    std::lock_guard lock(mu);
+    result = std::move(r);
+    cv.notify_one();
+  });
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return result.has_value(); });
+  return std::move(*result);
+}
+
+void Ledger::AppendAsync(std::vector<std::string> signed_bodies, AppendCallback done) {
+  Impl& d = *impl_;
+  const size_t n = signed_bodies.size();
+  if (n == 0) {
+    done({});
+    return;
+  }
+  auto fail_all = [&](const Status& s) {
+    std::vector<AppendOutcome> r(n, AppendOutcome(s));
+    done(std::move(r));
+  };
+  if (d.read_only) return fail_all(FailedPreconditionError("the store is open read-only", "READ_ONLY"));
+  if (n > d.options.max_queued_events) {
+    return fail_all(ResourceExhaustedError(
+        fmt::format("batch of {} events exceeds the queue capacity {}", n, d.options.max_queued_events),
+        "BATCH_TOO_LARGE"));
+  }
+  {
+    // Fast pushback before doing any work.
+    std::lock_guard lock(d.queue_mu);
+    if (d.stopping) return fail_all(UnavailableError("the ledger is shutting down", "SHUTTING_DOWN"));
+    if (d.queued_events + n > d.options.max_queued_events) {
+      return fail_all(ResourceExhaustedError("append queue is full; retry later", "PUSHBACK"));
+    }
+  }
+
+  auto request = std::make_shared<AppendRequest>();
+  request->outcomes.assign(n, AppendOutcome(InternalError("not processed")));
+  request->done = std::move(done);
+  request->remaining = n;
+
+  std::vector<PendingEvent> pending(n);
+  for (size_t i = 0; i < n; ++i) {
+    PendingEvent& p = pending[i];
+    p.request = request;
+    p.index = i;
+    auto msg = MessageBytes::Parse(signed_bodies[i], /*framed=*/true);
+    if (!msg.ok()) {
+      p.early_error = msg.status();
+      continue;
+    }
+    p.message.emplace(std::move(*msg));
+    d.Prepare(p);
+  }
+
+  std::unique_lock lock(d.queue_mu);
+  if (d.stopping || d.queued_events + n > d.options.max_queued_events) {
+    Status s = d.stopping ? UnavailableError("the ledger is shutting down", "SHUTTING_DOWN")
+                          : ResourceExhaustedError("append queue is full; retry later", "PUSHBACK");
+    lock.unlock();
+    request->outcomes.assign(n, AppendOutcome(s));
+    request->done(std::move(request->outcomes));
+    return;
+  }
+  d.queued_events += n;
+  for (auto& p : pending) d.queue.push_back(std::move(p));
+  lock.unlock();
+  d.queue_cv.notify_one();
+}
+
+namespace {
+// Jobs handed to the committer and not yet taken. With the one it is writing
+// and the one the writer sequences, three groups are in flight at most.
+constexpr size_t kCommitDepth = 1;
+}  // namespace
+
+void Ledger::Impl::WriterLoop() {
+  std::thread committer([this] { CommitterLoop(); });
+  std::vector<PendingEvent> group;
+  while (true) {
+    {
+      std::unique_lock lock(queue_mu);
+      queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty() && stopping) break;
+      size_t take = std::min(queue.size(), options.max_batch_events);
+      group.clear();
+      for (size_t i = 0; i < take; ++i) {
+        group.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+      queued_events -= take;
+    }
+    HandOff(Sequence(std::move(group)));
+    if (domain->CacheFull()) {
+      // Dropped households are read back from the store: only once all is durable.
+      WaitCommitted();
+      domain->TrimCache();
+    }
+  }
+  {
+    std::lock_guard lock(commit_mu);
+    commit_stop = true;
+  }
+  commit_cv.notify_all();
+  committer.join();
+}
+
+void Ledger::Impl::HandOff(CommitJob job) {
+  std::unique_lock lock(commit_mu);
+  commit_cv.wait(lock, [&] { return commit_jobs.size() < kCommitDepth; });
+  commit_jobs.push_back(std::move(job));
+  lock.unlock();
+  commit_cv.notify_all();
+}
+
+void Ledger::Impl::WaitCommitted() {
+  std::unique_lock lock(commit_mu);
+  commit_cv.wait(lock, [&] { return commit_jobs.empty() && !commit_busy; });
+}
+
+Status Ledger::Impl::Poisoned() {
+  std::lock_guard lock(commit_mu);
+  return poisoned;
+}
+
+void Ledger::Impl::CommitterLoop() {
+  while (true) {
+    CommitJob job;
+    {
+      std::unique_lock lock(commit_mu);
+      commit_cv.wait(lock, [&] { return commit_stop || !commit_jobs.empty(); });
+      if (commit_jobs.empty()) return;  // stopping, and everything is written
+      job = std::move(commit_jobs.front());
+      commit_jobs.pop_front();
+      commit_busy = true;
+    }
+    commit_cv.notify_all();
+    Commit(job);
+    // Acknowledge in order: a request completes when its last event is done.
+    for (auto& p : job.group) {
+      if (--p.request->remaining == 0) {
+        auto req = std::move(p.request);
+        req->done(std::move(req->outcomes));
+      }
+    }
+    {
+      std::lock_guard lock(commit_mu);
+      commit_busy = false;
+    }
+    commit_cv.notify_all();
+  }
+}
+
+// Committer thread: sign the checkpoint, write the batch with the WAL
+// synced, publish the new size. A job sequenced after a failed one fails
+// too (it was built on the lost group's state).
+void Ledger::Impl::Commit(CommitJob& job) {
+  Status written = Poisoned();
+  if (written.ok() && job.appended > 0) {
+    auto note = signer->Sign(job.checkpoint_text);
+    written = note.status();
+    if (note.ok()) {
+      job.batch.Put(store->cf(kCfCheckpoints), BigEndian64(job.size), *note);
+      written = store->Write(&job.batch, options.sync);
+    }
+    if (!written.ok()) {
+      std::lock_guard lock(commit_mu);
+      poisoned = UnavailableError(
+          "the ledger stopped accepting appends after a write failure: " + written.message(), "STORE_FAILED");
+    }
+  }
+  if (!written.ok()) {
+    // Nothing at or past the durable size may be reported: neither this
+    // job's events nor duplicates of events in a lost group.
+    const uint64_t durable = size.load(std::memory_order_acquire);
+    for (auto& p : job.group) {
+      auto& outcome = p.request->outcomes[p.index];
+      if (outcome.ok() && outcome->seq >= durable) outcome = AppendOutcome(written);
+    }
+    return;
+  }
+  if (job.appended > 0) size.store(job.size, std::memory_order_release);
+}
+
+void Ledger::Impl::TrimInflight() {
+  const uint64_t durable = size.load(std::memory_order_acquire);
+  while (!inflight_hashes.empty() && inflight_base < durable) {
+    inflight_hashes.pop_front();
+    ++inflight_base;
+  }
+  if (inflight_hashes.empty()) inflight_base = std::max(inflight_base, durable);
+  while (!inflight_key_order.empty() && inflight_key_order.front().first < durable) {
+    inflight_keys.erase(inflight_key_order.front().second);
+    inflight_key_order.pop_front();
+  }
+}
+
+StatusOr<Hash> Ledger::Impl::LeafHashForWriter(uint64_t seq) {
+  if (seq >= inflight_base && seq - inflight_base < inflight_hashes.size()) return inflight_hashes[seq - inflight_base];
+  if (auto h = tree.CachedNode(0, seq)) return *h;
+  return Nodes()(0, seq);
+}
+
+CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
+  CommitJob job;
+  job.group = std::move(group);
+  auto fail = [&](PendingEvent& p, Status s) { p.request->outcomes[p.index] = AppendOutcome(std::move(s)); };
+  if (Status s = Poisoned(); !s.ok()) {
+    for (auto& p : job.group) fail(p, s);
+    return job;
+  }
+  TrimInflight();
+
+  rocksdb::WriteBatch& batch = job.batch;
+  uint64_t next = tree.size();   // == inflight_base + inflight_hashes.size()
+  const int64_t now = options.clock();
+  const DomainState::LeafHashFn leaf_hash_of = [this](uint64_t s) { return LeafHashForWriter(s); };
+
+  for (PendingEvent& p : job.group) {
+    if (!p.early_error.ok()) {
+      fail(p, p.early_error);
+      continue;
+    }
+    try {
+      auto sb = p.message->Root<schema::SignedBody>();
+      auto body = sb.getBody();
+      std::string idem = ToStr(body.getIdempotencyKey());
+
+      // Idempotency: a replayed key returns the original result, stores
+      // nothing. Keys of groups not yet durable are in inflight_keys; the
+      // committer acknowledges in order, so the duplicate's reply never
+      // precedes the original's sync.
+      if (auto it = inflight_keys.find(idem); it != inflight_keys.end()) {
+        AppendResult r = it->second;
+        r.duplicate = true;
+        p.request->outcomes[p.index] = r;
+        continue;
+      }
+      auto seen = store->Get(kCfIdempotency, idem);
+      if (!seen.ok()) {
+        fail(p, seen.status());
+        continue;
+      }
+      if (seen->has_value()) {
+        uint64_t seq = ReadBigEndian64(**seen);
+        auto h = LeafHashForWriter(seq);
+        if (!h.ok()) {
+          fail(p, h.status());
+          continue;
+        }
+        p.request->outcomes[p.index] = AppendResult{seq, *h, true};
+        continue;
+      }
+
+      // Trust chain.
+      {
+        auto key = registry->SignerKey(body);
+        if (!key.ok()) {
+          fail(p, key.status());
+          continue;
+        }
+        if (options.verify_signatures && p.verified_key != *key) {
+          auto sig = sb.getSignature();
+          if (!Ed25519Verify(*key, p.body_canonical,
+                             std::string_view(reinterpret_cast<const char*>(sig.begin()), sig.size()))) {
+            fail(p, PermissionDeniedError("signature: does not verify with the signer's registered key",
+                                          "BAD_SIGNATURE"));
+            continue;
+          }
+        }
+        if (Status s = registry->Check(body); !s.ok()) {
+          fail(p, s);
+          continue;
+        }
+        if (Status s = domain->Check(body, next, now, *registry, leaf_hash_of); !s.ok()) {
+          fail(p, s);
+          continue;
+        }
+      }
+
+      // Household chain link, from the projection (DomainState::HouseholdHead).
+      std::string household = body.getHousehold();
+      std::optional<DomainState::Head> prev_head;
+      if (!household.empty()) {
+        auto h = domain->HouseholdHead(household);
+        if (!h.ok()) {
+          fail(p, h.status());
+          continue;
+        }
+        prev_head = *h;
+      }
+
+      // Envelope -> canonical leaf bytes.
+      const uint64_t seq = next;
+      capnp::MallocMessageBuilder msg(256);
+      auto env = msg.initRoot<schema::Envelope>();
+      env.setSeq(seq);
+      env.setRecordedAt(now);
+      env.setPrevHash(AsData(last_leaf_hash));
+      if (prev_head) {
+        auto link = env.getHouseholdPrev().initEvent();
+        link.setSeq(prev_head->seq);
+        link.setHash(AsData(prev_head->hash));
+      } else {
+        env.getHouseholdPrev().setNone();
+      }
+      env.setSigned(sb);
+      std::string leaf = CanonicalBytes(env.asReader());
+      Hash leaf_hash = merkle::HashLeaf(AsBytes(leaf));
+
+      // Commit to this group.
+      std::string seq_key = BigEndian64(seq);
+      batch.Put(store->cf(kCfEvents), seq_key, leaf);
+      batch.Put(store->cf(kCfIdempotency), idem, seq_key);
+      if (!household.empty()) batch.Put(store->cf(kCfByHousehold), IndexKey(household, seq), "");
+      batch.Put(store->cf(kCfByAgency), IndexKey(std::string(body.getAgency().cStr()), seq), "");
+      if (body.getOfficer().size() > 0) {
+        batch.Put(store->cf(kCfByOfficer), IndexKey(std::string(body.getOfficer().cStr()), seq), "");
+      }
+      {
+        std::unique_lock lock(registry_mu);
+        registry->Apply(body, seq, *store, &batch);
+      }
+      // A failure here leaves the domain state broken: Flush reports it and the group fails.
+      domain->Apply(body, seq, leaf_hash, now).IgnoreError();
+      tree.Append(leaf_hash);
+      last_leaf_hash = leaf_hash;
+      AppendResult r{seq, leaf_hash, false};
+      inflight_hashes.push_back(leaf_hash);
+      inflight_key_order.emplace_back(seq, idem);
+      inflight_keys.emplace(std::move(idem), r);
+      p.request->outcomes[p.index] = r;
+      ++job.appended;
+      ++next;
+    } catch (const kj::Exception& e) {
+      fail(p, InvalidArgumentError(std::string("malformed event: ") + e.getDescription().cStr(),
+                                   "MALFORMED_MESSAGE"));
+    }
+  }
+
+  if (job.appended == 0) return job;
+
+  job.size = next;
+  Status flushed = domain->Flush(*store, &batch);
+  if (flushed.ok()) {
+    for (auto& [key, value] : tree.TakeDirty()) batch.Put(store->cf(kCfMerkle), key, value);
+    job.checkpoint_text = FormatCheckpoint({info.origin, next, tree.Root(), {}});
+  } else {
+    // The in-memory state is past what can be written: stop, as after a write failure.
+    {
+      std::lock_guard lock(commit_mu);
+      poisoned = UnavailableError(
+          "the ledger stopped accepting appends after a write failure: " + flushed.message(), "STORE_FAILED");
+    }
+  }
+  return job;
+}
+
+}  // namespace ledger

@@ -1,0 +1,314 @@
+// Opening, closing and the read path of the ledger. The append path (group
+// commit) is in appender.cc.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "append/ledger_impl.h"
+
+namespace ledger {
+namespace {
+
+constexpr std::string_view kMetaVersion = "meta/format_version";
+constexpr std::string_view kMetaOrigin = "meta/origin";
+constexpr std::string_view kMetaKeyName = "meta/key_name";
+constexpr std::string_view kMetaServerKey = "meta/server_public_key";
+constexpr std::string_view kMetaRootKey = "meta/root_public_key";
+
+int64_t SystemClockNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string StoreInfo::VerifierKey() const { return FormatNoteVerifierKey(key_name, server_public_key); }
+
+// ---------------------------------------------------------------- TileCache
+
+std::shared_ptr<const merkle::Tile> TileCache::Get(const merkle::TileId& id) {
+  std::lock_guard lock(mu_);
+  auto it = map_.find(id);
+  return it == map_.end() ? nullptr : it->second;
+}
+
+void TileCache::Put(const merkle::TileId& id, std::shared_ptr<const merkle::Tile> tile) {
+  std::lock_guard lock(mu_);
+  if (map_.size() >= capacity_) map_.clear();  // simple and bounded; upper tiles refill at once
+  map_[id] = std::move(tile);
+}
+
+// ---------------------------------------------------------------- Impl: read path
+
+StatusOr<std::shared_ptr<const merkle::Tile>> Ledger::Impl::SharedTile(const merkle::TileId& id) {
+  if (auto cached = tiles.Get(id)) return cached;
+  // Pinned: the tile is decoded straight from RocksDB's block, not copied
+  // into a string first (16 KiB per tile read).
+  const std::string key = merkle::TileKey(id);
+  rocksdb::PinnableSlice raw;
+  rocksdb::Status got = store->db()->Get(rocksdb::ReadOptions(), store->cf(kCfMerkle), key, &raw);
+  if (got.IsNotFound()) return std::shared_ptr<const merkle::Tile>();
+  if (!got.ok()) return FromRocks(got, "reading merkle");
+  auto tile = merkle::Tile::Decode(std::string_view(raw.data(), raw.size()));
+  if (!tile.ok()) {
+    return DataLossError(fmt::format("merkle tile ({}, {}): {}", id.level, id.index, tile.status().message()),
+                         "BAD_TILE");
+  }
+  auto shared = std::make_shared<const merkle::Tile>(std::move(*tile));
+  if (shared->full()) tiles.Put(id, shared);
+  return shared;
+}
+
+StatusOr<std::optional<merkle::Tile>> Ledger::Impl::LoadTile(const merkle::TileId& id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const merkle::Tile> tile, SharedTile(id));
+  if (!tile) return std::optional<merkle::Tile>();
+  return std::optional<merkle::Tile>(*tile);
+}
+
+merkle::NodeReader Ledger::Impl::Nodes() {
+  return [this](int level, uint64_t index) -> StatusOr<Hash> {
+    return merkle::ReadNode(level, index,
+                            merkle::SharedTileLoader([this](const merkle::TileId& id) { return SharedTile(id); }));
+  };
+}
+
+Status Ledger::Impl::LoadMeta() {
+  ASSIGN_OR_RETURN(auto version, store->Get(kCfDefault, kMetaVersion));
+  if (!version) {
+    return FailedPreconditionError(store->dir() + " is not a ledger store (no format version)", "NOT_A_STORE");
+  }
+  int v = 0;
+  try {
+    v = std::stoi(*version);
+  } catch (...) {
+    return DataLossError(store->dir() + ": unreadable format version '" + *version + "'", "BAD_VERSION");
+  }
+  if (v != kStoreFormatVersion) {
+    return FailedPreconditionError(
+        fmt::format("{}: store format version {} is not supported (this build reads version {})", store->dir(),
+                    v, kStoreFormatVersion),
+        "UNSUPPORTED_VERSION");
+  }
+  info.format_version = v;
+  ASSIGN_OR_RETURN(auto origin, store->Get(kCfDefault, kMetaOrigin));
+  ASSIGN_OR_RETURN(auto key_name, store->Get(kCfDefault, kMetaKeyName));
+  ASSIGN_OR_RETURN(auto server_key, store->Get(kCfDefault, kMetaServerKey));
+  ASSIGN_OR_RETURN(auto root_key, store->Get(kCfDefault, kMetaRootKey));
+  if (!origin || !key_name || !server_key || !root_key || server_key->size() != 32 || root_key->size() != 32) {
+    return DataLossError(store->dir() + ": store metadata is incomplete", "BAD_META");
+  }
+  info.origin = *origin;
+  info.key_name = *key_name;
+  info.server_public_key = *server_key;
+  info.root_public_key = *root_key;
+  registry = std::make_unique<KeyRegistry>(info.root_public_key);
+  RETURN_IF_ERROR(registry->Load(*store));
+  ASSIGN_OR_RETURN(domain, DomainState::Load(*store, options, read_only));
+  ASSIGN_OR_RETURN(uint64_t n, store->CountEvents());
+  size.store(n);
+  return OkStatus();
+}
+
+// ---------------------------------------------------------------- Ledger
+
+Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+StatusOr<std::unique_ptr<Ledger>> Ledger::Create(const std::string& dir, const CreateOptions& create,
+                                                 PrivateKey server_key, const LedgerOptions& options) {
+  if (create.origin.empty()) return InvalidArgumentError("origin: must not be empty");
+  if (create.root_public_key.size() != 32) {
+    return InvalidArgumentError("root_public_key: must be a 32-byte Ed25519 key");
+  }
+  std::string key_name = create.key_name.empty() ? create.origin : create.key_name;
+  if (key_name.find_first_of("+ \t\n") != std::string::npos) {
+    return InvalidArgumentError("key name '" + key_name + "' must not contain '+' or spaces");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  {
+    ASSIGN_OR_RETURN(auto store, Store::Open(dir, Store::Mode::kCreate, options.block_cache_bytes));
+    rocksdb::WriteBatch batch;
+    batch.Put(std::string(kMetaVersion), std::to_string(kStoreFormatVersion));
+    batch.Put(std::string(kMetaOrigin), create.origin);
+    batch.Put(std::string(kMetaKeyName), key_name);
+    batch.Put(std::string(kMetaServerKey), server_key.PublicKeyBytes());
+    batch.Put(std::string(kMetaRootKey), create.root_public_key);
+    // The checkpoint of the empty tree.
+    NoteSigner signer(key_name, server_key);
+    ASSIGN_OR_RETURN(std::string note, signer.Sign(FormatCheckpoint({create.origin, 0, merkle::EmptyRoot(), {}})));
+    batch.Put(store->cf(kCfCheckpoints), BigEndian64(0), note);
+    RETURN_IF_ERROR(store->Write(&batch, /*sync=*/true));
+  }
+  return Open(dir, std::move(server_key), options);
+}
+
+StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, PrivateKey server_key,
+                                               const LedgerOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  if (!impl->options.clock) impl->options.clock = SystemClockNs;
+  if (impl->options.max_batch_events == 0) impl->options.max_batch_events = 1;
+  ASSIGN_OR_RETURN(impl->store, Store::Open(dir, Store::Mode::kReadWrite, options.block_cache_bytes));
+  RETURN_IF_ERROR(impl->LoadMeta());
+  if (server_key.PublicKeyBytes() != impl->info.server_public_key) {
+    return PermissionDeniedError(dir + ": the server key does not match the store's checkpoint key",
+                                 "WRONG_SERVER_KEY");
+  }
+  impl->signer.emplace(impl->info.key_name, server_key);
+  uint64_t n = impl->size.load();
+  impl->inflight_base = n;
+  Impl* raw = impl.get();
+  ASSIGN_OR_RETURN(impl->tree, merkle::TreeBuilder::Resume(n, [raw](const merkle::TileId& id) {
+                     return raw->LoadTile(id);
+                   }));
+  if (n > 0) {
+    ASSIGN_OR_RETURN(impl->last_leaf_hash, impl->Nodes()(0, n - 1));
+  }
+  impl->writer = std::thread([raw] { raw->WriterLoop(); });
+  return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
+}
+
+StatusOr<std::unique_ptr<Ledger>> Ledger::OpenReadOnly(const std::string& dir) {
+  auto impl = std::make_unique<Impl>();
+  impl->read_only = true;
+  ASSIGN_OR_RETURN(impl->store, Store::Open(dir, Store::Mode::kReadOnly, 64 << 20));
+  RETURN_IF_ERROR(impl->LoadMeta());
+  return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
+}
+
+Ledger::~Ledger() {
+  if (impl_ && impl_->writer.joinable()) {
+    {
+      std::lock_guard lock(impl_->queue_mu);
+      impl_->stopping = true;
+    }
+    impl_->queue_cv.notify_all();
+    impl_->writer.join();
+  }
+}
+
+const StoreInfo& Ledger::info() const { return impl_->info; }
+uint64_t Ledger::Size() const { return impl_->size.load(std::memory_order_acquire); }
+
+StatusOr<std::string> Ledger::LeafBytes(uint64_t seq) const {
+  if (seq >= Size()) return NotFoundError(fmt::format("event {} does not exist (size {})", seq, Size()), "NO_SUCH_EVENT");
+  ASSIGN_OR_RETURN(auto v, impl_->store->Get(kCfEvents, BigEndian64(seq)));
+  if (!v) return DataLossError(fmt::format("event {} is missing from the store", seq), "MISSING_EVENT");
+  return std::move(*v);
+}
+
+StatusOr<Hash> Ledger::LeafHash(uint64_t seq) const {
+  if (seq >= Size()) return NotFoundError(fmt::format("event {} does not exist (size {})", seq, Size()), "NO_SUCH_EVENT");
+  return impl_->Nodes()(0, seq);
+}
+
+StatusOr<Hash> Ledger::RootAt(uint64_t size) const {
+  if (size > Size()) return OutOfRangeError(fmt::format("size {} > tree size {}", size, Size()), "BEYOND_TREE");
+  return merkle::RootAt(size, impl_->Nodes());
+}
+
+StatusOr<std::vector<Hash>> Ledger::InclusionProof(uint64_t index, uint64_t size) const {
+  if (size > Size()) return OutOfRangeError(fmt::format("size {} > tree size {}", size, Size()), "BEYOND_TREE");
+  if (index >= size) return OutOfRangeError(fmt::format("index {} >= size {}", index, size), "BAD_INDEX");
+  return merkle::InclusionProof(index, size, impl_->Nodes());
+}
+
+StatusOr<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t old_size, uint64_t new_size) const {
+  if (new_size > Size()) return OutOfRangeError(fmt::format("size {} > tree size {}", new_size, Size()), "BEYOND_TREE");
+  if (old_size > new_size) {
+    return OutOfRangeError(fmt::format("old size {} > new size {}", old_size, new_size), "BAD_RANGE");
+  }
+  return merkle::ConsistencyProof(old_size, new_size, impl_->Nodes());
+}
+
+StatusOr<std::string> Ledger::CheckpointAt(uint64_t size) const {
+  if (size > Size()) return NotFoundError(fmt::format("no checkpoint of size {} (tree size {})", size, Size()), "NO_CHECKPOINT");
+  ASSIGN_OR_RETURN(auto v, impl_->store->Get(kCfCheckpoints, BigEndian64(size)));
+  if (!v) return NotFoundError(fmt::format("no checkpoint of size {}", size), "NO_CHECKPOINT");
+  return std::move(*v);
+}
+
+StatusOr<std::string> Ledger::LatestCheckpoint() const {
+  // The newest checkpoint not beyond the published size.
+  std::unique_ptr<rocksdb::Iterator> it(impl_->store->db()->NewIterator(
+      rocksdb::ReadOptions(), impl_->store->cf(kCfCheckpoints)));
+  std::string bound = BigEndian64(Size());
+  it->SeekForPrev(bound);
+  if (!it->status().ok()) return FromRocks(it->status(), "reading checkpoints");
+  if (!it->Valid()) return NotFoundError("no checkpoint", "NO_CHECKPOINT");
+  return it->value().ToString();
+}
+
+namespace {
+// Index entries of a batch become visible a moment before the size is
+// published; keep reads consistent with Size().
+StatusOr<std::vector<uint64_t>> DurableSeqs(const Store& store, Cf cf, const std::string& id, uint64_t size) {
+  ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, store.IndexSeqs(cf, id));
+  while (!seqs.empty() && seqs.back() >= size) seqs.pop_back();
+  return seqs;
+}
+}  // namespace
+
+StatusOr<std::vector<uint64_t>> Ledger::HouseholdSeqs(const std::string& household) const {
+  return DurableSeqs(*impl_->store, kCfByHousehold, household, Size());
+}
+StatusOr<std::vector<uint64_t>> Ledger::AgencySeqs(const std::string& agency) const {
+  return DurableSeqs(*impl_->store, kCfByAgency, agency, Size());
+}
+StatusOr<std::vector<uint64_t>> Ledger::OfficerSeqs(const std::string& officer) const {
+  return DurableSeqs(*impl_->store, kCfByOfficer, officer, Size());
+}
+
+Status Ledger::ForEachEvent(uint64_t from, uint64_t to, const EventVisitor& fn) const {
+  uint64_t end = std::min(to, Size());
+  if (from >= end) return OkStatus();
+  std::string lower = BigEndian64(from);
+  std::string upper = BigEndian64(end);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = 4 << 20;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->store->db()->NewIterator(ro, impl_->store->cf(kCfEvents)));
+  uint64_t want = from;
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    rocksdb::Slice key = it->key();
+    uint64_t seq = key.size() == 8 ? ReadBigEndian64(std::string_view(key.data(), 8)) : ~uint64_t{0};
+    if (seq != want) {
+      return DataLossError(fmt::format("event {} is missing from the store", want), "MISSING_EVENT");
+    }
+    RETURN_IF_ERROR(fn(seq, std::string_view(it->value().data(), it->value().size())));
+    ++want;
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "reading events");
+  if (want != end) return DataLossError(fmt::format("event {} is missing from the store", want), "MISSING_EVENT");
+  return OkStatus();
+}
+
+StatusOr<std::vector<uint64_t>> Ledger::RegistrySeqs(const std::string& agency, const std::string& officer) const {
+  const uint64_t size = Size();
+  std::vector<uint64_t> seqs;
+  std::shared_lock lock(impl_->registry_mu);
+  const auto& agencies = impl_->registry->agencies();
+  auto a = agencies.find(agency);
+  if (a == agencies.end() || a->second.registered_seq >= size) {
+    return NotFoundError(fmt::format("agency '{}' is not registered", agency), "UNKNOWN_AGENCY");
+  }
+  seqs.push_back(a->second.registered_seq);
+  if (!officer.empty()) {
+    const auto& officers = impl_->registry->officers();
+    auto o = officers.find(officer);
+    if (o == officers.end() || o->second.registered_seq >= size) {
+      return NotFoundError(fmt::format("officer '{}' is not registered", officer), "UNKNOWN_OFFICER");
+    }
+    seqs.push_back(o->second.registered_seq);
+    if (o->second.revoked && o->second.revoked_seq < size) seqs.push_back(o->second.revoked_seq);
+  }
+  std::sort(seqs.begin(), seqs.end());
+  return seqs;
+}
+
+}  // namespace ledger

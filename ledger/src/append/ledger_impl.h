@@ -1,0 +1,139 @@
+// Ledger::Impl: the state shared by the read path and the writer thread.
+// Internal to the ledger library (tools reach it only through ledger.h and
+// verify.h).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "ledger/event_codec.h"
+#include "ledger/ledger.h"
+#include "tree/merkle_tiles.h"
+#include "ledger/note.h"
+#include "rules/domain.h"
+#include "trust/registry.h"
+#include "store/store.h"
+
+namespace ledger {
+
+// One caller's Append: its outcomes fill in as its events are written.
+struct AppendRequest {
+  std::vector<AppendOutcome> outcomes;
+  AppendCallback done;
+  size_t remaining = 0;
+};
+
+// One event waiting for the writer, parsed and (usually) signature-checked
+// by the caller's thread.
+struct PendingEvent {
+  std::shared_ptr<AppendRequest> request;
+  size_t index = 0;
+  std::optional<MessageBytes> message;  // the SignedBody
+  std::string body_canonical;
+  std::string verified_key;             // key the signature verified with, if any
+  Status early_error;                   // set when parsing/checking already failed
+};
+
+// One sequenced group on its way to disk: the events' outcomes are filled
+// in; `batch` holds every put but the checkpoint, which the committer signs.
+struct CommitJob {
+  std::vector<PendingEvent> group;
+  size_t appended = 0;          // events of `group` that this batch stores
+  rocksdb::WriteBatch batch;
+  uint64_t size = 0;            // tree size once written
+  std::string checkpoint_text;  // unsigned checkpoint body for `size`
+};
+
+// Bounded cache of immutable (full) Merkle tiles for the read path.
+class TileCache {
+ public:
+  explicit TileCache(size_t capacity) : capacity_(capacity) {}
+  std::shared_ptr<const merkle::Tile> Get(const merkle::TileId& id);
+  void Put(const merkle::TileId& id, std::shared_ptr<const merkle::Tile> tile);
+
+ private:
+  struct IdHash {
+    size_t operator()(const merkle::TileId& id) const {
+      return std::hash<uint64_t>()(id.index * 64 + static_cast<uint64_t>(id.level));
+    }
+  };
+  std::mutex mu_;
+  size_t capacity_;
+  std::unordered_map<merkle::TileId, std::shared_ptr<const merkle::Tile>, IdHash> map_;
+};
+
+struct Ledger::Impl {
+  std::unique_ptr<Store> store;
+  StoreInfo info;
+  LedgerOptions options;
+  bool read_only = false;
+  std::optional<NoteSigner> signer;
+
+  // Durable tree size; published after each successful write.
+  std::atomic<uint64_t> size{0};
+  TileCache tiles{4096};
+
+  // Trust chain; the writer mutates under the exclusive lock.
+  mutable std::shared_mutex registry_mu;
+  std::unique_ptr<KeyRegistry> registry;
+  // Domain rules and projections (writer thread only).
+  std::unique_ptr<DomainState> domain;
+
+  // ---- sequencer (writer thread) state
+  merkle::TreeBuilder tree;
+  Hash last_leaf_hash{};
+  // Sequenced but maybe not durable yet (jobs handed to the committer): the
+  // leaf hashes from seq `inflight_base` on, and the idempotency keys with
+  // their results. Entries below the durable size are trimmed.
+  uint64_t inflight_base = 0;
+  std::deque<Hash> inflight_hashes;
+  std::unordered_map<std::string, AppendResult> inflight_keys;
+  std::deque<std::pair<uint64_t, std::string>> inflight_key_order;
+
+  // ---- committer handoff (appender.cc): the writer sequences group N+1
+  // while the committer writes and acknowledges group N.
+  std::mutex commit_mu;
+  std::condition_variable commit_cv;
+  std::deque<CommitJob> commit_jobs;   // at most kCommitDepth
+  bool commit_busy = false;            // the committer is writing a job
+  bool commit_stop = false;
+  Status poisoned;                     // under commit_mu
+
+  // ---- queue
+  std::mutex queue_mu;
+  std::condition_variable queue_cv;
+  std::deque<PendingEvent> queue;
+  size_t queued_events = 0;
+  bool stopping = false;
+  std::thread writer;
+
+  // Read path.
+  StatusOr<std::optional<merkle::Tile>> LoadTile(const merkle::TileId& id);
+  // The same without copying: cached full tiles are shared (nullptr: none).
+  StatusOr<std::shared_ptr<const merkle::Tile>> SharedTile(const merkle::TileId& id);
+  merkle::NodeReader Nodes();
+  Status LoadMeta();
+
+  // Write path: Prepare in callers' threads, Sequence in the writer thread,
+  // Commit in the committer thread.
+  void WriterLoop();
+  void CommitterLoop();
+  CommitJob Sequence(std::vector<PendingEvent> group);
+  void Commit(CommitJob& job);
+  void HandOff(CommitJob job);
+  void WaitCommitted();               // until every handed-off job is done
+  Status Poisoned();
+  void TrimInflight();
+  void Prepare(PendingEvent& p);
+  StatusOr<Hash> LeafHashForWriter(uint64_t seq);
+};
+
+}  // namespace ledger
