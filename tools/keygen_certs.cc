@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ledger/net/tls_certs.h"
+#include "ledger/reasons.h"
 
 namespace ledger::tls {
 namespace {
@@ -30,7 +31,7 @@ Status CheckFree(const CertKeyPaths& paths, bool force) {
   for (const std::string& p : {paths.cert, paths.key}) {
     std::error_code ec;
     if (std::filesystem::exists(p, ec)) {
-      return AlreadyExistsError(fmt::format("{} exists; not overwriting it (use --force)", p), "FILE_EXISTS");
+      return AlreadyExistsError(fmt::format("{} exists; not overwriting it (use --force)", p), reason::kFileExists);
     }
   }
   return OkStatus();

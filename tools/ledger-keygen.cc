@@ -30,6 +30,7 @@
 #include "ledger/bytes.h"
 #include "ledger/crypto.h"
 #include "ledger/note.h"
+#include "ledger/reasons.h"
 #include "ledger/status.h"
 #include "keygen_certs.h"
 
@@ -81,7 +82,7 @@ Status WriteFileAtomically(const std::string& path, const std::string& contents,
   int err = errno;
   ::unlink(tmp.c_str());
   if (rc != 0 && err == EEXIST) {
-    return AlreadyExistsError(fmt::format("{} exists; not overwriting it (use --force)", path), "FILE_EXISTS");
+    return AlreadyExistsError(fmt::format("{} exists; not overwriting it (use --force)", path), reason::kFileExists);
   }
   if (rc != 0) return UnavailableError(fmt::format("cannot write {}: {}", path, std::strerror(err)));
   return OkStatus();

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "common/progress.h"
+#include "ledger/reasons.h"
 #include "ledger/verify.h"
 
 namespace ledger {
@@ -114,7 +115,7 @@ int Main(int argc, char** argv) {
   if (bar) bar->Finish();
   if (!report.ok()) {
     const Status& s = report.status();
-    if (s.reason() == "NO_STORE" || s.reason() == "NOT_A_STORE") {
+    if (s.reason() == reason::kNoStore || s.reason() == reason::kNotAStore) {
       fmt::print(stderr, "ledger-verify: {} is not a ledger store: {}\n", dir, s.message());
       return kExitUsage;
     }

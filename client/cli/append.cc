@@ -14,6 +14,7 @@
 #include "ledger/event_codec.h"
 #include "ledger/event_json.h"
 #include "ledger/net/offline_queue.h"
+#include "ledger/reasons.h"
 
 namespace ledger::cli {
 namespace {
@@ -36,7 +37,7 @@ StatusOr<std::vector<nlohmann::json>> ParseEvents(const std::string& text) {
       for (auto& e : j) out.push_back(e);
       return out;
     }
-    return InvalidArgumentError("input: expected a JSON object, an array of objects, or JSON Lines", "BAD_JSON");
+    return InvalidArgumentError("input: expected a JSON object, an array of objects, or JSON Lines", reason::kBadJson);
   } catch (const nlohmann::json::parse_error&) {
     // Not one JSON value: JSON Lines.
   }
@@ -51,7 +52,7 @@ StatusOr<std::vector<nlohmann::json>> ParseEvents(const std::string& text) {
     try {
       out.push_back(nlohmann::json::parse(line));
     } catch (const nlohmann::json::parse_error& e) {
-      return InvalidArgumentError(fmt::format("input line {}: not JSON: {}", line_no, e.what()), "BAD_JSON");
+      return InvalidArgumentError(fmt::format("input line {}: not JSON: {}", line_no, e.what()), reason::kBadJson);
     }
   }
   return out;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli.h"
+#include "ledger/reasons.h"
 
 namespace ledger::cli {
 
@@ -36,7 +37,7 @@ StatusOr<std::string> ReadInput(const std::string& path) {
     buf << std::cin.rdbuf();
   } else {
     std::ifstream in(path);
-    if (!in) return NotFoundError(fmt::format("cannot read {}", path), "NO_FILE");
+    if (!in) return NotFoundError(fmt::format("cannot read {}", path), reason::kNoFile);
     buf << in.rdbuf();
   }
   return buf.str();
@@ -49,7 +50,7 @@ std::string DefaultPath(const std::string& name) {
 
 StatusOr<std::unique_ptr<net::Client>> Connect(const Globals& g, const std::string& default_role,
                                                const std::string& default_name) {
-  if (g.server.empty()) return InvalidArgumentError("--server HOST:PORT is required (or LEDGER_SERVER)", "USAGE");
+  if (g.server.empty()) return InvalidArgumentError("--server HOST:PORT is required (or LEDGER_SERVER)", reason::kUsage);
   net::ClientOptions o;
   o.server = g.server;
   o.dev_insecure = g.dev_insecure;

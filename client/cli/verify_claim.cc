@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "ledger/event_json.h"
 #include "ledger/net/claim.h"
+#include "ledger/reasons.h"
 
 namespace ledger::cli {
 namespace {
@@ -32,7 +33,7 @@ StatusOr<CivilDate> ParseDate(const std::string& s) {
   std::istringstream in(s);
   in >> d.year >> dash1 >> d.month >> dash2 >> d.day;
   if (!in || dash1 != '-' || dash2 != '-' || !in.eof() || d.month < 1 || d.month > 12 || d.day < 1 || d.day > 31) {
-    return InvalidArgumentError(fmt::format("--date '{}' is not YYYY-MM-DD", s), "USAGE");
+    return InvalidArgumentError(fmt::format("--date '{}' is not YYYY-MM-DD", s), reason::kUsage);
   }
   return d;
 }

@@ -7,6 +7,7 @@
 
 #include "ledger/crypto.h"
 #include "ledger/event_json.h"
+#include "ledger/reasons.h"
 
 namespace ledger::net {
 namespace {
@@ -21,14 +22,14 @@ struct Registry {
 
 StatusOr<json> Fields(const std::string& leaf) {
   auto j = EventToJson(leaf);
-  if (!j.ok()) return DataLossError("event: " + j.status().message(), "BAD_EVENT");
+  if (!j.ok()) return DataLossError("event: " + j.status().message(), reason::kBadEvent);
   return *j;
 }
 
 StatusOr<std::string> KeyField(const json& j, const char* name) {
   auto raw = FromHex(j.value(name, ""));
   if (!raw.ok() || raw->size() != kEd25519PublicKeySize) {
-    return DataLossError(fmt::format("registry event: {} is not a 32-byte key", name), "BAD_EVENT");
+    return DataLossError(fmt::format("registry event: {} is not a 32-byte key", name), reason::kBadEvent);
   }
   return *raw;
 }
@@ -61,7 +62,7 @@ StatusOr<ClaimVerdict> ClaimVerifier::VerifyLeafHash(const Hash& leaf_hash) {
 }
 
 StatusOr<ClaimVerdict> ClaimVerifier::CheckFound(StatusOr<ProvenEvent> event) {
-  if (!event.ok() && event.status().reason() == "NO_SUCH_EVENT") {
+  if (!event.ok() && event.status().reason() == reason::kNoSuchEvent) {
     ClaimVerdict v;
     v.message = event.status().message();
     return v;
@@ -98,7 +99,7 @@ StatusOr<ClaimVerdict> ClaimVerifier::CheckEvent(ProvenEvent event) {
     auto reg_events = client_.Registry(info.agency, agency_signed ? "" : info.officer);
     if (!reg_events.ok()) {
       if (reg_events.status().code() != StatusCode::kNotFound) return reg_events.status();
-      const bool agency_missing = reg_events.status().reason() == "UNKNOWN_AGENCY";
+      const bool agency_missing = reg_events.status().reason() == reason::kUnknownAgency;
       return Mismatch(std::move(v), agency_missing ? "agency" : "officer", reg_events.status().message());
     }
     Registry reg;
@@ -189,7 +190,7 @@ StatusOr<ClaimVerdict> ClaimVerifier::CheckEvent(ProvenEvent event) {
 StatusOr<ClaimVerdict> ClaimVerifier::VerifyClaim(const Claim& claim) {
   auto history = client_.History(claim.household);
   if (!history.ok()) {
-    if (history.status().reason() != "UNKNOWN_HOUSEHOLD") return history.status();
+    if (history.status().reason() != reason::kUnknownHousehold) return history.status();
     ClaimVerdict v;
     v.message = fmt::format("household {} has no events in the log", claim.household);
     return v;

@@ -14,16 +14,17 @@
 #include "ledger/merkle.h"
 #include "ledger/net/protocol_codec.h"
 #include "ledger/net/transport.h"
+#include "ledger/reasons.h"
 #include "trust_state.h"
 
 namespace ledger::net {
 namespace {
 
 Status BadReply(std::string_view what) {
-  return DataLossError(fmt::format("the server's reply is malformed: {}", what), "BAD_REPLY");
+  return DataLossError(fmt::format("the server's reply is malformed: {}", what), reason::kBadReply);
 }
 
-Status BadProof(std::string message) { return DataLossError(std::move(message), "BAD_PROOF"); }
+Status BadProof(std::string message) { return DataLossError(std::move(message), reason::kBadProof); }
 
 }  // namespace
 
@@ -117,7 +118,7 @@ struct Client::Impl {
         if (it->second.empty()) stash.erase(it);
         return m;
       }
-      if (!conn) return UnavailableError("not connected", "CONNECTION_CLOSED");
+      if (!conn) return UnavailableError("not connected", reason::kConnectionClosed);
       auto frame = conn->ReadFrame(options.limits);
       if (!frame.ok()) {
         Disconnect();
@@ -220,12 +221,12 @@ struct Client::Impl {
     out.seq = e.getSeq();
     out.leaf = DataString(e.getLeaf());
     if (want_seq && out.seq != *want_seq) {
-      return DataLossError(fmt::format("asked for event {}, got {}", *want_seq, out.seq), "BAD_EVENT");
+      return DataLossError(fmt::format("asked for event {}, got {}", *want_seq, out.seq), reason::kBadEvent);
     }
     auto info = DecodeEvent(out.leaf);
-    if (!info.ok()) return DataLossError("event bytes: " + info.status().message(), "BAD_EVENT");
+    if (!info.ok()) return DataLossError("event bytes: " + info.status().message(), reason::kBadEvent);
     if (info->seq != out.seq) {
-      return DataLossError(fmt::format("event {} carries seq {} inside", out.seq, info->seq), "BAD_EVENT");
+      return DataLossError(fmt::format("event {} carries seq {} inside", out.seq, info->seq), reason::kBadEvent);
     }
     if (!e.hasProof()) return BadProof(fmt::format("event {} came without its inclusion proof", out.seq));
     ASSIGN_OR_RETURN(out.proof, ReadInclusion(e.getProof()));
@@ -243,11 +244,11 @@ struct Client::Impl {
     for (auto leaf : h.getLeaves()) {
       std::string bytes = DataString(leaf);
       auto e = DecodeEvent(bytes);
-      if (!e.ok()) return DataLossError("history event: " + e.status().message(), "BAD_EVENT");
+      if (!e.ok()) return DataLossError("history event: " + e.status().message(), reason::kBadEvent);
       if (e->household != household) {
         return DataLossError(fmt::format("history of {} holds event {} of household {}", household, e->seq,
                                          e->household),
-                             "BAD_EVENT");
+                             reason::kBadEvent);
       }
       const bool linked = prev ? (e->household_prev_seq == prev->first && e->household_prev_hash == prev->second)
                                : !e->household_prev_seq.has_value();
@@ -255,13 +256,13 @@ struct Client::Impl {
         return DataLossError(
             fmt::format("household chain broken at event {}: its link does not name the event before it",
                         e->seq),
-            "BROKEN_CHAIN");
+            reason::kBrokenChain);
       }
       prev.emplace(e->seq, merkle::HashLeaf(AsBytes(bytes)));
       out.seqs.push_back(e->seq);
       out.leaves.push_back(std::move(bytes));
     }
-    if (!prev) return DataLossError("empty household history", "BAD_EVENT");
+    if (!prev) return DataLossError("empty household history", reason::kBadEvent);
     if (!h.hasProof()) return BadProof("the history came without a proof of its last event");
     ASSIGN_OR_RETURN(out.last_proof, ReadInclusion(h.getProof()));
     if (out.last_proof.seq != prev->first || out.last_proof.leaf_hash != prev->second) {
@@ -364,7 +365,7 @@ struct Client::Impl {
     std::vector<Batch> state(batches.size());
     std::deque<size_t> ready;
     for (size_t i = 0; i < batches.size(); ++i) {
-      out[i].assign(batches[i].size(), AppendOutcome(UnavailableError("not sent", "NOT_SENT")));
+      out[i].assign(batches[i].size(), AppendOutcome(UnavailableError("not sent", reason::kNotSent)));
       state[i] = Batch{&batches[i], &out[i], {}, 0};
       for (size_t k = 0; k < batches[i].size(); ++k) state[i].todo.push_back(k);
       if (!batches[i].empty()) ready.push_back(i);
@@ -587,7 +588,7 @@ StatusOr<ProvenEvent> Client::GetEventByHash(const Hash& leaf_hash) {
         if (e.proof.leaf_hash != leaf_hash) {
           return DataLossError(fmt::format("asked for leaf hash {}, got {}", ToHex(leaf_hash),
                                            ToHex(e.proof.leaf_hash)),
-                               "BAD_EVENT");
+                               reason::kBadEvent);
         }
         return e;
       });
@@ -676,7 +677,7 @@ Status Client::Subscribe(uint64_t from_seq,
       auto b = r.getEvents();
       if (b.getFirstSeq() != next) {
         return DataLossError(fmt::format("subscription skipped from seq {} to {}", next, b.getFirstSeq()),
-                             "BAD_EVENT");
+                             reason::kBadEvent);
       }
       for (auto l : b.getLeaves()) leaves.push_back(DataString(l));
       note = TextString(b.getCheckpoint());
@@ -685,10 +686,10 @@ Status Client::Subscribe(uint64_t from_seq,
     }
     for (const std::string& leaf : leaves) {
       auto e = DecodeEvent(leaf);
-      if (!e.ok()) return DataLossError("subscribed event: " + e.status().message(), "BAD_EVENT");
+      if (!e.ok()) return DataLossError("subscribed event: " + e.status().message(), reason::kBadEvent);
       if (e->seq != next || e->prev_hash != prev) {
         return DataLossError(fmt::format("subscribed event {} does not chain to the one before", next),
-                             "BROKEN_CHAIN");
+                             reason::kBrokenChain);
       }
       prev = merkle::HashLeaf(AsBytes(leaf));
       ++next;

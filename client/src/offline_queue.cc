@@ -14,6 +14,7 @@
 #include "ledger/event.h"
 #include "ledger/event_codec.h"
 #include "ledger/event_json.h"
+#include "ledger/reasons.h"
 
 namespace ledger::net {
 namespace {
@@ -26,10 +27,10 @@ class FileLock {
     auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
     int fd = ::open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return UnavailableError(fmt::format("cannot open {}.lock", path), "QUEUE_LOCK");
+    if (fd < 0) return UnavailableError(fmt::format("cannot open {}.lock", path), reason::kQueueLock);
     if (::flock(fd, LOCK_EX) != 0) {
       ::close(fd);
-      return UnavailableError(fmt::format("cannot lock {}.lock", path), "QUEUE_LOCK");
+      return UnavailableError(fmt::format("cannot lock {}.lock", path), reason::kQueueLock);
     }
     return FileLock(fd);
   }
@@ -46,10 +47,10 @@ class FileLock {
 // Appends `text` to `path` and fsyncs it.
 Status AppendDurably(const std::string& path, const std::string& text) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) return UnavailableError(fmt::format("cannot open {}", path), "QUEUE_WRITE");
+  if (fd < 0) return UnavailableError(fmt::format("cannot open {}", path), reason::kQueueWrite);
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
-  if (!ok) return UnavailableError(fmt::format("cannot write {}", path), "QUEUE_WRITE");
+  if (!ok) return UnavailableError(fmt::format("cannot write {}", path), reason::kQueueWrite);
   return OkStatus();
 }
 
@@ -57,11 +58,11 @@ Status AppendDurably(const std::string& path, const std::string& text) {
 Status ReplaceDurably(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return UnavailableError(fmt::format("cannot open {}", tmp), "QUEUE_WRITE");
+  if (fd < 0) return UnavailableError(fmt::format("cannot open {}", tmp), reason::kQueueWrite);
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    return UnavailableError(fmt::format("cannot replace {}", path), "QUEUE_WRITE");
+    return UnavailableError(fmt::format("cannot replace {}", path), reason::kQueueWrite);
   }
   return OkStatus();
 }
@@ -86,14 +87,14 @@ StatusOr<std::vector<Entry>> ReadEntries(const std::string& path) {
     try {
       auto j = nlohmann::json::parse(line);
       auto bytes = FromBase64(j.at("signed").get<std::string>());
-      if (!bytes.ok()) return DataLossError(fmt::format("{}:{}: signed: {}", path, n, bytes.status().message()), "BAD_QUEUE");
+      if (!bytes.ok()) return DataLossError(fmt::format("{}:{}: signed: {}", path, n, bytes.status().message()), reason::kBadQueue);
       e.signed_body = std::move(*bytes);
       e.key_hex = j.value("idempotency_key", "");
     } catch (const nlohmann::json::exception& ex) {
       // A line cut short by a crash during Add: the event was never
       // acknowledged to the user, so it is dropped, unless more follow.
       if (in.peek() == EOF) break;
-      return DataLossError(fmt::format("{}:{}: {}", path, n, ex.what()), "BAD_QUEUE");
+      return DataLossError(fmt::format("{}:{}: {}", path, n, ex.what()), reason::kBadQueue);
     }
     out.push_back(std::move(e));
   }
@@ -107,7 +108,7 @@ std::string NowIso() {
 }
 
 bool Retryable(const Status& s) {
-  return s.code() == StatusCode::kUnavailable || s.reason() == "PUSHBACK" || s.reason() == "NOT_SENT";
+  return s.code() == StatusCode::kUnavailable || s.reason() == reason::kPushback || s.reason() == reason::kNotSent;
 }
 
 }  // namespace
@@ -116,13 +117,13 @@ Status OfflineQueue::Add(const std::vector<std::string>& signed_bodies) {
   std::string text;
   for (const std::string& body : signed_bodies) {
     auto m = MessageBytes::Parse(body, /*framed=*/true);
-    if (!m.ok()) return InvalidArgumentError("not a SignedBody message: " + m.status().message(), "BAD_EVENT");
+    if (!m.ok()) return InvalidArgumentError("not a SignedBody message: " + m.status().message(), reason::kBadEvent);
     std::string key;
     try {
       auto k = m->Root<schema::SignedBody>().getBody().getIdempotencyKey();
       key = ToHex(std::span<const uint8_t>(k.begin(), k.size()));
     } catch (const kj::Exception& e) {
-      return InvalidArgumentError(std::string("not a SignedBody message: ") + e.getDescription().cStr(), "BAD_EVENT");
+      return InvalidArgumentError(std::string("not a SignedBody message: ") + e.getDescription().cStr(), reason::kBadEvent);
     }
     nlohmann::json j = {{"signed", ToBase64(body)}, {"idempotency_key", key}, {"queued_at", NowIso()}};
     text += j.dump() + "\n";

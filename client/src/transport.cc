@@ -3,6 +3,7 @@
 // timeout; if the operation did not finish, the socket is closed (the
 // connection is unusable afterwards) and the caller gets TIMEOUT.
 #include "ledger/net/transport.h"
+#include "ledger/reasons.h"
 
 #include <openssl/ssl.h>
 
@@ -28,7 +29,7 @@ using asio::ip::tcp;
 Status SplitHostPort(std::string_view endpoint, std::string* host, uint16_t* port) {
   size_t colon = endpoint.rfind(':');
   auto bad = [&] {
-    return InvalidArgumentError(fmt::format("'{}' is not HOST:PORT", endpoint), "BAD_ADDRESS");
+    return InvalidArgumentError(fmt::format("'{}' is not HOST:PORT", endpoint), reason::kBadAddress);
   };
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == endpoint.size()) return bad();
   std::string h(endpoint.substr(0, colon));
@@ -70,7 +71,7 @@ struct Transport::Impl {
     CloseSocket();
     ioc.restart();
     ioc.run();
-    return UnavailableError(fmt::format("{}: no answer within {} ms", what, timeout.count()), "TIMEOUT");
+    return UnavailableError(fmt::format("{}: no answer within {} ms", what, timeout.count()), reason::kTimeout);
   }
 
   Status Translate(const boost::system::error_code& ec, std::string_view what) {
@@ -78,9 +79,9 @@ struct Transport::Impl {
     CloseSocket();
     if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
         ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
-      return UnavailableError(fmt::format("{}: the server closed the connection", what), "CONNECTION_CLOSED");
+      return UnavailableError(fmt::format("{}: the server closed the connection", what), reason::kConnectionClosed);
     }
-    return UnavailableError(fmt::format("{}: {}", what, ec.message()), "CONNECTION_FAILED");
+    return UnavailableError(fmt::format("{}: {}", what, ec.message()), reason::kConnectionFailed);
   }
 
   template <typename Buffers>
@@ -141,17 +142,17 @@ StatusOr<std::unique_ptr<Transport>> Transport::Connect(const TransportOptions& 
   if (!options.dev_insecure) {
     if (options.cert.empty() || options.key.empty() || options.ca.empty()) {
       return InvalidArgumentError("TLS needs a client certificate, its key and the CA (--cert, --key, --ca)",
-                                  "NO_TLS");
+                                  reason::kNoTls);
     }
     d.tls.emplace(asio::ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(d.tls->native_handle(), TLS1_3_VERSION);
     boost::system::error_code ec;
     d.tls->use_certificate_chain_file(options.cert, ec);
-    if (ec) return InvalidArgumentError(fmt::format("--cert {}: {}", options.cert, ec.message()), "BAD_TLS_FILE");
+    if (ec) return InvalidArgumentError(fmt::format("--cert {}: {}", options.cert, ec.message()), reason::kBadTlsFile);
     d.tls->use_private_key_file(options.key, asio::ssl::context::pem, ec);
-    if (ec) return InvalidArgumentError(fmt::format("--key {}: {}", options.key, ec.message()), "BAD_TLS_FILE");
+    if (ec) return InvalidArgumentError(fmt::format("--key {}: {}", options.key, ec.message()), reason::kBadTlsFile);
     d.tls->load_verify_file(options.ca, ec);
-    if (ec) return InvalidArgumentError(fmt::format("--ca {}: {}", options.ca, ec.message()), "BAD_TLS_FILE");
+    if (ec) return InvalidArgumentError(fmt::format("--ca {}: {}", options.ca, ec.message()), reason::kBadTlsFile);
     d.tls->set_verify_mode(asio::ssl::verify_peer);
     d.tls->set_verify_callback(
         asio::ssl::host_name_verification(options.server_name.empty() ? options.host : options.server_name));
@@ -165,7 +166,7 @@ StatusOr<std::unique_ptr<Transport>> Transport::Connect(const TransportOptions& 
   tcp::resolver resolver(d.ioc);
   auto endpoints = resolver.resolve(options.host, std::to_string(options.port), ec);
   if (ec) {
-    return UnavailableError(fmt::format("{}: cannot resolve: {}", options.host, ec.message()), "CONNECT_FAILED");
+    return UnavailableError(fmt::format("{}: cannot resolve: {}", options.host, ec.message()), reason::kConnectFailed);
   }
   bool done = false;
   boost::system::error_code result;
@@ -177,7 +178,7 @@ StatusOr<std::unique_ptr<Transport>> Transport::Connect(const TransportOptions& 
   if (!s.ok() || result) {
     return UnavailableError(fmt::format("cannot connect to {}:{}: {}", options.host, options.port,
                                         s.ok() ? result.message() : s.message()),
-                            "CONNECT_FAILED");
+                            reason::kConnectFailed);
   }
   d.open = true;
   d.Socket().set_option(tcp::no_delay(true), ec);
@@ -194,14 +195,14 @@ StatusOr<std::unique_ptr<Transport>> Transport::Connect(const TransportOptions& 
       d.CloseSocket();
       return UnavailableError(fmt::format("TLS handshake with {}:{} failed: {}", options.host, options.port,
                                           result.message()),
-                              "TLS_FAILED");
+                              reason::kTlsFailed);
     }
   }
   return t;
 }
 
 Status Transport::Write(std::string_view bytes) {
-  if (!impl_->open) return UnavailableError("write: the connection is closed", "CONNECTION_CLOSED");
+  if (!impl_->open) return UnavailableError("write: the connection is closed", reason::kConnectionClosed);
   return impl_->WriteAll(asio::buffer(bytes.data(), bytes.size()));
 }
 
@@ -218,7 +219,7 @@ StatusOr<InboundMessage> Transport::ReadFrame(const FrameLimits& limits, std::ch
       d.in.erase(d.in.begin(), d.in.begin() + static_cast<std::ptrdiff_t>(*size));
       return message;
     }
-    if (!d.open) return UnavailableError("read: the connection is closed", "CONNECTION_CLOSED");
+    if (!d.open) return UnavailableError("read: the connection is closed", reason::kConnectionClosed);
     RETURN_IF_ERROR(d.ReadSome(timeout, size ? *size - d.in.size() : 0));
   }
 }
@@ -226,7 +227,7 @@ StatusOr<InboundMessage> Transport::ReadFrame(const FrameLimits& limits, std::ch
 Status Transport::ShutdownSend() {
   boost::system::error_code ec;
   impl_->Socket().shutdown(tcp::socket::shutdown_send, ec);
-  if (ec) return UnavailableError("shutdown: " + ec.message(), "CONNECTION_FAILED");
+  if (ec) return UnavailableError("shutdown: " + ec.message(), reason::kConnectionFailed);
   return OkStatus();
 }
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "ledger/merkle.h"
+#include "ledger/reasons.h"
 
 namespace ledger::net {
 namespace {
@@ -16,7 +17,7 @@ namespace {
 Status Inconsistent(const Checkpoint& a, const Checkpoint& b, const std::string& why) {
   return DataLossError(fmt::format("checkpoint of size {} is not consistent with the one of size {} seen before: {}",
                                    b.size, a.size, why),
-                       "INCONSISTENT_CHECKPOINT");
+                       reason::kInconsistentCheckpoint);
 }
 
 }  // namespace
@@ -36,27 +37,27 @@ StatusOr<TrustState> TrustState::Load(const std::string& path, const std::string
       t.origin_ = j.value("origin", "");
       stored_note = j.value("checkpoint", "");
     } catch (const nlohmann::json::exception& e) {
-      return InvalidArgumentError(fmt::format("state file {}: not JSON: {}", path, e.what()), "BAD_STATE");
+      return InvalidArgumentError(fmt::format("state file {}: not JSON: {}", path, e.what()), reason::kBadState);
     }
   }
   if (!vkey.empty() && !stored_vkey.empty() && vkey != stored_vkey) {
     return FailedPreconditionError(
         fmt::format("state file {} pins server key {}, not {}; use another state file for another server", path,
                     stored_vkey, vkey),
-        "STATE_KEY_MISMATCH");
+        reason::kStateKeyMismatch);
   }
   const std::string& pinned = vkey.empty() ? stored_vkey : vkey;
   if (!pinned.empty()) {
     auto v = NoteVerifier::Parse(pinned);
-    if (!v.ok()) return InvalidArgumentError("server key: " + v.status().message(), "BAD_VKEY");
+    if (!v.ok()) return InvalidArgumentError("server key: " + v.status().message(), reason::kBadVkey);
     t.verifier_ = *v;
   }
   if (!stored_note.empty()) {
-    if (!t.verifier_) return InvalidArgumentError(fmt::format("state file {}: checkpoint without key", path), "BAD_STATE");
+    if (!t.verifier_) return InvalidArgumentError(fmt::format("state file {}: checkpoint without key", path), reason::kBadState);
     auto c = t.Open(stored_note);
     if (!c.ok()) {
       return DataLossError(fmt::format("state file {}: its checkpoint does not verify: {}", path, c.status().message()),
-                           "BAD_STATE");
+                           reason::kBadState);
     }
     t.last_ = *c;
   }
@@ -68,33 +69,33 @@ Status TrustState::CheckServerKey(const std::string& server_vkey, const std::str
     if (!trust_on_first_use_) {
       return FailedPreconditionError(
           fmt::format("no server key is pinned; the server presents {} (pass it with --vkey)", server_vkey),
-          "NO_PINNED_KEY");
+          reason::kNoPinnedKey);
     }
     auto v = NoteVerifier::Parse(server_vkey);
-    if (!v.ok()) return DataLossError("the server's key is malformed: " + v.status().message(), "BAD_VKEY");
+    if (!v.ok()) return DataLossError("the server's key is malformed: " + v.status().message(), reason::kBadVkey);
     verifier_ = *v;
   } else if (verifier_->ToString() != server_vkey) {
     return PermissionDeniedError(
         fmt::format("the server presents key {}, but {} is pinned", server_vkey, verifier_->ToString()),
-        "WRONG_SERVER_KEY");
+        reason::kWrongServerKey);
   }
   if (origin_.empty()) origin_ = origin;
   return Save();
 }
 
 StatusOr<VerifiedCheckpoint> TrustState::Open(const std::string& note) const {
-  if (!verifier_) return FailedPreconditionError("no server key is pinned", "NO_PINNED_KEY");
+  if (!verifier_) return FailedPreconditionError("no server key is pinned", reason::kNoPinnedKey);
   auto opened = OpenNote(note, {*verifier_});
   if (!opened.ok()) {
     return DataLossError("checkpoint rejected: " + opened.status().message(),
-                         opened.status().code() == StatusCode::kPermissionDenied ? "BAD_CHECKPOINT_SIGNATURE"
-                                                                                 : "BAD_CHECKPOINT");
+                         opened.status().code() == StatusCode::kPermissionDenied ? reason::kBadCheckpointSignature
+                                                                                 : reason::kBadCheckpoint);
   }
   auto c = ParseCheckpoint(opened->text);
-  if (!c.ok()) return DataLossError("checkpoint rejected: " + c.status().message(), "BAD_CHECKPOINT");
+  if (!c.ok()) return DataLossError("checkpoint rejected: " + c.status().message(), reason::kBadCheckpoint);
   if (!origin_.empty() && c->origin != origin_) {
     return DataLossError(fmt::format("checkpoint of origin '{}', expected '{}'", c->origin, origin_),
-                         "BAD_CHECKPOINT");
+                         reason::kBadCheckpoint);
   }
   return VerifiedCheckpoint{note, *c};
 }
@@ -141,10 +142,10 @@ Status TrustState::Save() const {
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << j.dump(2) << "\n";
-    if (!out.flush()) return UnavailableError(fmt::format("cannot write state file {}", tmp), "STATE_WRITE");
+    if (!out.flush()) return UnavailableError(fmt::format("cannot write state file {}", tmp), reason::kStateWrite);
   }
   std::filesystem::rename(tmp, path_, ec);
-  if (ec) return UnavailableError(fmt::format("cannot replace state file {}: {}", path_, ec.message()), "STATE_WRITE");
+  if (ec) return UnavailableError(fmt::format("cannot replace state file {}: {}", path_, ec.message()), reason::kStateWrite);
   return OkStatus();
 }
 

@@ -1,4 +1,5 @@
 #include "ledger/net/frame.h"
+#include "ledger/reasons.h"
 
 #include <capnp/serialize.h>
 #include <fmt/format.h>
@@ -25,7 +26,7 @@ StatusOr<std::optional<size_t>> PeekFrameSize(std::span<const uint8_t> data, con
   if (segments > limits.max_segments) {
     return InvalidArgumentError(
         fmt::format("frame announces {} segments; the limit is {}", segments, limits.max_segments),
-        kReasonMalformedFrame);
+        reason::kMalformedFrame);
   }
   const size_t table = TableBytes(segments);
   if (data.size() < table) return std::optional<size_t>();
@@ -34,22 +35,22 @@ StatusOr<std::optional<size_t>> PeekFrameSize(std::span<const uint8_t> data, con
     total += static_cast<uint64_t>(ReadLe32(data.data() + 4 + 4 * i)) * 8;
     if (total > limits.max_frame_bytes) {
       return InvalidArgumentError(
-          fmt::format("frame exceeds the size limit of {} bytes", limits.max_frame_bytes), kReasonFrameTooLarge);
+          fmt::format("frame exceeds the size limit of {} bytes", limits.max_frame_bytes), reason::kFrameTooLarge);
     }
   }
-  if (total == table) return InvalidArgumentError("frame has no content", kReasonMalformedFrame);
+  if (total == table) return InvalidArgumentError("frame has no content", reason::kMalformedFrame);
   return std::optional<size_t>(static_cast<size_t>(total));
 }
 
 Status StatusFromCapnpError(std::string_view description) {
   std::string what(description);
   if (what.find("nested") != std::string::npos) {
-    return InvalidArgumentError("message nests too deeply: " + what, kReasonTooDeep);
+    return InvalidArgumentError("message nests too deeply: " + what, reason::kTooDeep);
   }
   if (what.find("traversal limit") != std::string::npos) {
-    return InvalidArgumentError("message exceeds the traversal limit: " + what, kReasonTraversalLimit);
+    return InvalidArgumentError("message exceeds the traversal limit: " + what, reason::kTraversalLimit);
   }
-  return InvalidArgumentError("malformed Cap'n Proto message: " + what, kReasonMalformedMessage);
+  return InvalidArgumentError("malformed Cap'n Proto message: " + what, reason::kMalformedMessage);
 }
 
 struct InboundMessage::Rep {
@@ -71,7 +72,7 @@ StatusOr<InboundMessage> InboundMessage::Parse(std::span<const uint8_t> frame, c
   ASSIGN_OR_RETURN(std::optional<size_t> size, PeekFrameSize(frame, limits));
   if (!size || *size != frame.size()) {
     return InvalidArgumentError(fmt::format("frame of {} bytes does not match its segment table", frame.size()),
-                                kReasonMalformedFrame);
+                                reason::kMalformedFrame);
   }
   const uint64_t segments = static_cast<uint64_t>(ReadLe32(frame.data())) + 1;
   const size_t table = TableBytes(segments);

@@ -1,4 +1,5 @@
 #include "ledger/net/protocol_codec.h"
+#include "ledger/reasons.h"
 
 #include <fmt/format.h>
 
@@ -46,7 +47,7 @@ Status ErrorStatus(protocol::Error::Reader e) {
 
 StatusOr<Hash> HashFromData(capnp::Data::Reader d, std::string_view field) {
   if (d.size() != 32) {
-    return InvalidArgumentError(fmt::format("{}: must be 32 bytes, got {}", field, d.size()), "BAD_HASH");
+    return InvalidArgumentError(fmt::format("{}: must be 32 bytes, got {}", field, d.size()), reason::kBadHash);
   }
   Hash h;
   std::copy(d.begin(), d.end(), h.begin());
@@ -79,7 +80,7 @@ StatusOr<protocol::Role> RoleFromName(std::string_view name) {
     if (n == name) return r;
   }
   return InvalidArgumentError(
-      fmt::format("role '{}' is not one of agency, inspector, mirror, operator", name), "BAD_ROLE");
+      fmt::format("role '{}' is not one of agency, inspector, mirror, operator", name), reason::kBadRole);
 }
 
 }  // namespace ledger::net

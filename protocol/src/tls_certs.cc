@@ -1,4 +1,5 @@
 #include "ledger/net/tls_certs.h"
+#include "ledger/reasons.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -38,7 +39,7 @@ std::string OpensslError() {
   return buf;
 }
 
-Status Fail(const std::string& what) { return InternalError(what + ": " + OpensslError(), "OPENSSL"); }
+Status Fail(const std::string& what) { return InternalError(what + ": " + OpensslError(), reason::kOpenssl); }
 
 StatusOr<Key> NewKey() {
   Key k(EVP_EC_gen("P-256"));
@@ -55,10 +56,10 @@ Status WritePem(const std::string& path, mode_t mode, WriteFn write) {
   long n = BIO_get_mem_data(bio.get(), &data);
   ::unlink(path.c_str());
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
-  if (fd < 0) return UnavailableError(fmt::format("cannot write {}", path), "WRITE_FAILED");
+  if (fd < 0) return UnavailableError(fmt::format("cannot write {}", path), reason::kWriteFailed);
   bool ok = ::write(fd, data, static_cast<size_t>(n)) == n && ::fsync(fd) == 0;
   ::close(fd);
-  if (!ok) return UnavailableError(fmt::format("cannot write {}", path), "WRITE_FAILED");
+  if (!ok) return UnavailableError(fmt::format("cannot write {}", path), reason::kWriteFailed);
   return OkStatus();
 }
 
@@ -71,17 +72,17 @@ Status Save(const CertKeyPaths& out, X509* cert, EVP_PKEY* key) {
 
 StatusOr<Cert> LoadCert(const std::string& path) {
   Bio bio(BIO_new_file(path.c_str(), "r"));
-  if (!bio) return NotFoundError(fmt::format("CA certificate {} cannot be read", path), "NO_CA");
+  if (!bio) return NotFoundError(fmt::format("CA certificate {} cannot be read", path), reason::kNoCa);
   Cert c(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  if (!c) return InvalidArgumentError(fmt::format("{} is not a PEM certificate", path), "BAD_CA");
+  if (!c) return InvalidArgumentError(fmt::format("{} is not a PEM certificate", path), reason::kBadCa);
   return c;
 }
 
 StatusOr<Key> LoadKey(const std::string& path) {
   Bio bio(BIO_new_file(path.c_str(), "r"));
-  if (!bio) return NotFoundError(fmt::format("CA key {} cannot be read", path), "NO_CA");
+  if (!bio) return NotFoundError(fmt::format("CA key {} cannot be read", path), reason::kNoCa);
   Key k(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!k) return InvalidArgumentError(fmt::format("{} is not a PEM private key", path), "BAD_CA");
+  if (!k) return InvalidArgumentError(fmt::format("{} is not a PEM private key", path), reason::kBadCa);
   return k;
 }
 
@@ -161,7 +162,7 @@ Status MakeCa(const CertKeyPaths& out, const std::string& common_name, int days)
 
 Status MakeServerCert(const CertKeyPaths& ca, const CertKeyPaths& out, const std::vector<std::string>& names,
                       int days) {
-  if (names.empty()) return InvalidArgumentError("server certificate: at least one host name or address", "NO_NAMES");
+  if (names.empty()) return InvalidArgumentError("server certificate: at least one host name or address", reason::kNoNames);
   std::string san;
   for (const std::string& n : names) {
     if (!san.empty()) san += ",";
@@ -175,9 +176,9 @@ Status MakeClientCert(const CertKeyPaths& ca, const CertKeyPaths& out, const std
                       const std::string& role, int days) {
   if (role != "agency" && role != "inspector" && role != "mirror" && role != "operator") {
     return InvalidArgumentError(fmt::format("role '{}' is not one of agency, inspector, mirror, operator", role),
-                                "BAD_ROLE");
+                                reason::kBadRole);
   }
-  if (name.empty()) return InvalidArgumentError("client certificate: the name (CN) must not be empty", "NO_NAMES");
+  if (name.empty()) return InvalidArgumentError("client certificate: the name (CN) must not be empty", reason::kNoNames);
   return MakeLeaf(ca, out, {{"O", "Assistance Ledger"}, {"OU", role}, {"CN", name}},
                   {{NID_ext_key_usage, "clientAuth"}}, days);
 }

@@ -8,6 +8,7 @@
 #include <regex>
 #include <thread>
 
+#include "ledger/reasons.h"
 #include "ledger/testing/event_factory.h"
 #include "ledger/reference.h"
 
@@ -135,7 +136,7 @@ Status BenchStore::Check() {
   ASSIGN_OR_RETURN(PrivateKey server, ServerKey());
   if (server.PublicKeyBytes() != l->info().server_public_key) {
     return FailedPreconditionError(fmt::format("{} is not the server key of {}", server_key_path_, dir_),
-                                   "WRONG_SERVER_KEY");
+                                   reason::kWrongServerKey);
   }
   for (const BenchOfficer& o : officers_) {
     auto seqs = l->RegistrySeqs(agency_, o.id);
@@ -153,7 +154,7 @@ StatusOr<uint64_t> BenchStore::ReserveHouseholds(uint64_t count) const {
   if (std::ifstream in(path); in) in >> first;
   first = std::max(first, size_);
   std::ofstream out(path, std::ios::trunc);
-  if (!(out << first + count << "\n")) return UnavailableError(path + ": cannot write", "WRITE_FAILED");
+  if (!(out << first + count << "\n")) return UnavailableError(path + ": cannot write", reason::kWriteFailed);
   return first;
 }
 

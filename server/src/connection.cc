@@ -19,6 +19,7 @@
 
 #include "ledger/net/frame.h"
 #include "ledger/net/protocol_codec.h"
+#include "ledger/reasons.h"
 #include "peer_identity.h"
 #include "schemas/protocol.capnp.h"
 
@@ -181,7 +182,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         if (eof && Buffered() > 0) {
           Fail(0, InvalidArgumentError(fmt::format("the connection ended in the middle of a frame ({} bytes)",
                                                    Buffered()),
-                                       "TRUNCATED_FRAME"));
+                                       reason::kTruncatedFrame));
         } else if (eof) {
           CloseAfterFlush("closed by the client");
         } else {
@@ -200,7 +201,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       auto request = message.Root<protocol::Request>();
       id = request.getId();
       if (draining_) {
-        Send(ctx_.handler.ErrorReply(id, UnavailableError("the server is shutting down", "SHUTTING_DOWN")));
+        Send(ctx_.handler.ErrorReply(id, UnavailableError("the server is shutting down", reason::kShuttingDown)));
         return;
       }
       switch (request.which()) {
@@ -221,14 +222,14 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
           return;
         case protocol::Request::SUBSCRIBE: {
           if (!who_.known) {
-            Send(ctx_.handler.ErrorReply(id, PermissionDeniedError("send hello first (dev mode)", "HELLO_REQUIRED")));
+            Send(ctx_.handler.ErrorReply(id, PermissionDeniedError("send hello first (dev mode)", reason::kHelloRequired)));
             return;
           }
           if (subscriptions_ >= ctx_.options.max_subscriptions) {
             Send(ctx_.handler.ErrorReply(
                 id, ResourceExhaustedError(fmt::format("at most {} subscriptions per connection",
                                                        ctx_.options.max_subscriptions),
-                                           "TOO_MANY_SUBSCRIPTIONS")));
+                                           reason::kTooManySubscriptions)));
             return;
           }
           auto s = request.getSubscribe();
@@ -242,7 +243,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         }
         default:
           if (!who_.known) {
-            Send(ctx_.handler.ErrorReply(id, PermissionDeniedError("send hello first (dev mode)", "HELLO_REQUIRED")));
+            Send(ctx_.handler.ErrorReply(id, PermissionDeniedError("send hello first (dev mode)", reason::kHelloRequired)));
             return;
           }
           if (IsSlowQuery(request.which())) {
@@ -468,10 +469,10 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         HardClose("close timeout");
       } else if (!closing_ && !handshaking_) {
         if (Buffered() > 0 && now - partial_since_ > o.frame_timeout) {
-          Fail(0, UnavailableError("a frame was not completed in time", "FRAME_TIMEOUT"));
+          Fail(0, UnavailableError("a frame was not completed in time", reason::kFrameTimeout));
         } else if (Buffered() == 0 && inflight_requests_ == 0 && subscriptions_ == 0 && out_.empty() &&
                    now - last_activity_ > o.idle_timeout) {
-          Fail(0, UnavailableError("idle connection closed", "IDLE_TIMEOUT"));
+          Fail(0, UnavailableError("idle connection closed", reason::kIdleTimeout));
         }
       }
     }

@@ -8,6 +8,7 @@
 #include "ledger/net/frame.h"
 #include "ledger/net/protocol_codec.h"
 #include "ledger/note.h"
+#include "ledger/reasons.h"
 
 namespace ledger::net {
 namespace {
@@ -24,7 +25,7 @@ std::string Encode(capnp::MallocMessageBuilder& msg) { return EncodeFrame(msg); 
 }  // namespace
 
 uint32_t RequestHandler::RetryAfterMs(const Status& s) const {
-  if (s.reason() == "PUSHBACK" || s.reason() == "SHUTTING_DOWN") return options_.pushback_retry_ms;
+  if (s.reason() == reason::kPushback || s.reason() == reason::kShuttingDown) return options_.pushback_retry_ms;
   return 0;
 }
 
@@ -61,7 +62,7 @@ Status RequestHandler::FillInclusion(protocol::InclusionProof::Builder out, uint
     ASSIGN_OR_RETURN(note, CheckpointAt(tree_size));
   }
   if (seq >= tree_size) {
-    return OutOfRangeError(fmt::format("seq {} is not in a tree of size {}", seq, tree_size), "BAD_INDEX");
+    return OutOfRangeError(fmt::format("seq {} is not in a tree of size {}", seq, tree_size), reason::kBadIndex);
   }
   ASSIGN_OR_RETURN(Hash leaf_hash, ledger_.LeafHash(seq));
   ASSIGN_OR_RETURN(std::vector<Hash> path, ledger_.InclusionProof(seq, tree_size));
@@ -84,15 +85,15 @@ Status RequestHandler::FillEvent(protocol::EventReply::Builder out, uint64_t seq
 }
 
 Status RequestHandler::FillHistory(protocol::HouseholdHistory::Builder out, const std::string& household) const {
-  if (household.empty()) return InvalidArgumentError("household: must not be empty", "MISSING_FIELD");
+  if (household.empty()) return InvalidArgumentError("household: must not be empty", reason::kMissingField);
   ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, ledger_.HouseholdSeqs(household));
   if (seqs.empty()) {
-    return NotFoundError(fmt::format("household {} has no events", household), "UNKNOWN_HOUSEHOLD");
+    return NotFoundError(fmt::format("household {} has no events", household), reason::kUnknownHousehold);
   }
   if (seqs.size() > options_.max_history) {
     return ResourceExhaustedError(
         fmt::format("household {} has {} events; the reply limit is {}", household, seqs.size(), options_.max_history),
-        "HISTORY_TOO_LONG");
+        reason::kHistoryTooLong);
   }
   out.setHousehold(household);
   auto leaves = out.initLeaves(seqs.size());
@@ -220,7 +221,7 @@ std::string RequestHandler::Query(const Identity& who, protocol::Request::Reader
       }
       default:
         s = InvalidArgumentError(
-            fmt::format("request kind {} is not served here", static_cast<int>(request.which())), "UNKNOWN_REQUEST");
+            fmt::format("request kind {} is not served here", static_cast<int>(request.which())), reason::kUnknownRequest);
     }
   } catch (const kj::Exception& e) {
     s = StatusFromCapnpError(e.getDescription().cStr());
@@ -234,7 +235,7 @@ StatusOr<Identity> RequestHandler::AcceptHello(const Identity& current, protocol
   if (hello.getVersion() != protocol::PROTOCOL_VERSION) {
     return FailedPreconditionError(fmt::format("protocol version {} is not supported (server speaks {})",
                                                hello.getVersion(), protocol::PROTOCOL_VERSION),
-                                   "BAD_VERSION");
+                                   reason::kBadVersion);
   }
   Identity claimed;
   claimed.role = hello.getRole();
@@ -246,14 +247,14 @@ StatusOr<Identity> RequestHandler::AcceptHello(const Identity& current, protocol
       return PermissionDeniedError(fmt::format("hello claims {} '{}' but the certificate names {} '{}'",
                                                RoleName(claimed.role), claimed.name, RoleName(current.role),
                                                current.name),
-                                   "IDENTITY_MISMATCH");
+                                   reason::kIdentityMismatch);
     }
     return current;
   }
   if (current.known && (claimed.role != current.role || claimed.name != current.name)) {
-    return PermissionDeniedError("hello: the identity of a connection cannot change", "IDENTITY_MISMATCH");
+    return PermissionDeniedError("hello: the identity of a connection cannot change", reason::kIdentityMismatch);
   }
-  if (claimed.name.empty()) return InvalidArgumentError("hello.agency: must not be empty", "MISSING_FIELD");
+  if (claimed.name.empty()) return InvalidArgumentError("hello.agency: must not be empty", reason::kMissingField);
   return claimed;
 }
 
@@ -273,15 +274,15 @@ std::string RequestHandler::HelloReply(uint64_t id, const Identity& who) const {
 
 StatusOr<RequestHandler::PreparedAppend> RequestHandler::PrepareAppend(const Identity& who,
                                                                        protocol::Append::Reader append) const {
-  if (!who.known) return PermissionDeniedError("send hello first (dev mode)", "HELLO_REQUIRED");
+  if (!who.known) return PermissionDeniedError("send hello first (dev mode)", reason::kHelloRequired);
   if (who.role != protocol::Role::AGENCY && who.role != protocol::Role::OPERATOR) {
-    return PermissionDeniedError(fmt::format("role {} cannot append", RoleName(who.role)), "WRONG_ROLE");
+    return PermissionDeniedError(fmt::format("role {} cannot append", RoleName(who.role)), reason::kWrongRole);
   }
   auto events = append.getEvents();
   if (events.size() > options_.max_events_per_append) {
     return InvalidArgumentError(fmt::format("append of {} events; the limit is {}", events.size(),
                                             options_.max_events_per_append),
-                                "BATCH_TOO_LARGE");
+                                reason::kBatchTooLarge);
   }
   PreparedAppend plan;
   plan.count = events.size();
@@ -295,14 +296,14 @@ StatusOr<RequestHandler::PreparedAppend> RequestHandler::PrepareAppend(const Ide
       if (who.role == protocol::Role::AGENCY && agency != who.name) {
         plan.rejected[i] = PermissionDeniedError(
             fmt::format("event {}: agency '{}' is not this connection's agency '{}'", i, agency, who.name),
-            "WRONG_AGENCY");
+            reason::kWrongAgency);
         continue;
       }
       if (who.role == protocol::Role::OPERATOR &&
           !(kind == schema::Payload::AGENCY_REGISTERED ||
             (kind == schema::Payload::CORRECTION && body.getOfficer().size() == 0))) {
         plan.rejected[i] = PermissionDeniedError(
-            fmt::format("event {}: the operator appends only root-signed events", i), "NOT_ALLOWED_FOR_ROLE");
+            fmt::format("event {}: the operator appends only root-signed events", i), reason::kNotAllowedForRole);
         continue;
       }
       capnp::MallocMessageBuilder copy(sb.totalSize().wordCount + 8);

@@ -9,6 +9,7 @@
 
 #include "ledger/bytes.h"
 #include "ledger/event_json.h"
+#include "ledger/reasons.h"
 
 namespace ledger::net {
 namespace {
@@ -33,7 +34,7 @@ StatusOr<uint64_t> ParseNumber(std::string_view text, std::string_view what) {
   uint64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    return InvalidArgumentError(fmt::format("{}: '{}' is not a non-negative integer", what, text), "BAD_NUMBER");
+    return InvalidArgumentError(fmt::format("{}: '{}' is not a non-negative integer", what, text), reason::kBadNumber);
   }
   return v;
 }
@@ -48,11 +49,11 @@ struct Target {
 StatusOr<Target> ParseTarget(std::string_view target) {
   Target t;
   if (target.find('%') != std::string_view::npos) {
-    return InvalidArgumentError("percent-encoded targets are not accepted", "BAD_TARGET");
+    return InvalidArgumentError("percent-encoded targets are not accepted", reason::kBadTarget);
   }
   const size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
-  if (path.empty() || path[0] != '/') return InvalidArgumentError("the target must start with '/'", "BAD_TARGET");
+  if (path.empty() || path[0] != '/') return InvalidArgumentError("the target must start with '/'", reason::kBadTarget);
   for (size_t i = 1; i <= path.size();) {
     size_t j = path.find('/', i);
     if (j == std::string_view::npos) j = path.size();
@@ -102,7 +103,7 @@ class Router {
   }
 
  private:
-  static Status NotFound() { return NotFoundError("no such route; see docs/protocol.md \"HTTP API\"", "NO_ROUTE"); }
+  static Status NotFound() { return NotFoundError("no such route; see docs/protocol.md \"HTTP API\"", reason::kNoRoute); }
 
   std::string Param(const std::string& name, const std::string& fallback) const {
     auto it = t_.query.find(name);
@@ -131,7 +132,7 @@ class Router {
   StatusOr<HttpReply> Event(const std::string& id) {
     ASSIGN_OR_RETURN(uint64_t seq, SeqOf(id));
     if (seq >= ctx_.ledger.Size()) {
-      return NotFoundError(fmt::format("no event {} (the log has {})", seq, ctx_.ledger.Size()), "NO_SUCH_EVENT");
+      return NotFoundError(fmt::format("no event {} (the log has {})", seq, ctx_.ledger.Size()), reason::kNoSuchEvent);
     }
     ASSIGN_OR_RETURN(std::string leaf, ctx_.ledger.LeafBytes(seq));
     ASSIGN_OR_RETURN(json j, EventToJson(leaf));
@@ -169,12 +170,12 @@ class Router {
   StatusOr<HttpReply> History(const std::string& household) {
     ASSIGN_OR_RETURN(auto seqs, ctx_.ledger.HouseholdSeqs(household));
     if (seqs.empty()) {
-      return NotFoundError(fmt::format("household {} has no events", household), "UNKNOWN_HOUSEHOLD");
+      return NotFoundError(fmt::format("household {} has no events", household), reason::kUnknownHousehold);
     }
     if (seqs.size() > kMaxHistoryEvents) {
       return ResourceExhaustedError(fmt::format("household {} has {} events; at most {} are served", household,
                                                 seqs.size(), kMaxHistoryEvents),
-                                    "HISTORY_TOO_LONG");
+                                    reason::kHistoryTooLong);
     }
     json events = json::array();
     for (uint64_t seq : seqs) {

@@ -19,6 +19,7 @@
 
 #include "http_api.h"
 #include "ledger/net/protocol_codec.h"
+#include "ledger/reasons.h"
 #include "peer_identity.h"
 
 namespace ledger::net {
@@ -109,7 +110,7 @@ struct HttpListener::Impl {
       bool head = false;
       if (rec) {
         spdlog::warn("http {}: bad request: {}", id, rec.message());
-        reply = HttpError(InvalidArgumentError("malformed HTTP request: " + rec.message(), "BAD_REQUEST"));
+        reply = HttpError(InvalidArgumentError("malformed HTTP request: " + rec.message(), reason::kBadRequest));
         if (rec == http::error::header_limit) reply.status = 431;
       } else {
         const auto& req = parser.get();
@@ -117,7 +118,7 @@ struct HttpListener::Impl {
         keep_alive = req.keep_alive();
         head = req.method() == http::verb::head;
         if (req.method() != http::verb::get && !head) {
-          reply = HttpError(InvalidArgumentError("only GET and HEAD are served (a read-only API)", "METHOD_NOT_ALLOWED"));
+          reply = HttpError(InvalidArgumentError("only GET and HEAD are served (a read-only API)", reason::kMethodNotAllowed));
           reply.status = 405;
         } else {
           // On the blocking pool: a route may bring a projection up to date.
@@ -176,11 +177,11 @@ StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(asio::io_context& io
   auto impl = std::make_unique<Impl>(ioc, ctx, tls, std::move(blocking));
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);
-  if (ec) return InvalidArgumentError(fmt::format("--http: '{}' is not an IP address", host), "BAD_ADDRESS");
+  if (ec) return InvalidArgumentError(fmt::format("--http: '{}' is not an IP address", host), reason::kBadAddress);
   if (!tls && !address.is_loopback()) {
     return InvalidArgumentError(
         fmt::format("--dev-insecure serves HTTP on loopback only; {} is not a loopback address", host),
-        "INSECURE_NOT_LOOPBACK");
+        reason::kInsecureNotLoopback);
   }
   tcp::endpoint endpoint(address, port);
   auto& a = impl->acceptor;
@@ -190,7 +191,7 @@ StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(asio::io_context& io
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return UnavailableError(fmt::format("cannot listen for HTTP on {}:{}: {}", host, port, ec.message()),
-                            "LISTEN_FAILED");
+                            reason::kListenFailed);
   }
   impl->port = a.local_endpoint().port();
   Impl* raw = impl.get();

@@ -1,4 +1,5 @@
 #include "leaf_index.h"
+#include "ledger/reasons.h"
 
 #include <fmt/format.h>
 
@@ -36,7 +37,7 @@ StatusOr<uint64_t> LeafIndex::Find(const Hash& hash) {
     ASSIGN_OR_RETURN(Hash h, ledger_.LeafHash(seq));
     if (h == hash) return seq;
   }
-  return NotFoundError(fmt::format("no event has leaf hash {}", ToHex(hash)), "NO_SUCH_EVENT");
+  return NotFoundError(fmt::format("no event has leaf hash {}", ToHex(hash)), reason::kNoSuchEvent);
 }
 
 }  // namespace ledger::net

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "ledger/net/protocol_codec.h"
+#include "ledger/reasons.h"
 
 namespace ledger::net {
 namespace {
@@ -26,18 +27,18 @@ std::string NameEntry(X509_NAME* name, int nid) {
 
 StatusOr<Identity> PeerIdentity(SSL* ssl) {
   X509* cert = SSL_get0_peer_certificate(ssl);
-  if (cert == nullptr) return PermissionDeniedError("the client sent no certificate", "NO_CERTIFICATE");
+  if (cert == nullptr) return PermissionDeniedError("the client sent no certificate", reason::kNoCertificate);
   if (SSL_get_verify_result(ssl) != X509_V_OK) {
-    return PermissionDeniedError("the client certificate did not verify", "BAD_CERTIFICATE");
+    return PermissionDeniedError("the client certificate did not verify", reason::kBadCertificate);
   }
   X509_NAME* subject = X509_get_subject_name(cert);
   Identity who;
   who.name = NameEntry(subject, NID_commonName);
-  if (who.name.empty()) return PermissionDeniedError("the client certificate has no CN", "BAD_CERTIFICATE");
+  if (who.name.empty()) return PermissionDeniedError("the client certificate has no CN", reason::kBadCertificate);
   auto role = RoleFromName(NameEntry(subject, NID_organizationalUnitName));
   if (!role.ok()) {
     return PermissionDeniedError("the client certificate's OU names no role: " + role.status().message(),
-                                 "BAD_CERTIFICATE");
+                                 reason::kBadCertificate);
   }
   who.role = *role;
   who.known = true;

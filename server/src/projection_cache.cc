@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ledger/projection_json.h"
+#include "ledger/reasons.h"
 
 namespace ledger::net {
 
@@ -31,7 +32,7 @@ StatusOr<std::string> ProjectionCache::HouseholdJson(const std::string& house_co
   std::lock_guard lock(mu_);
   RETURN_IF_ERROR(CatchUpLocked());
   ASSIGN_OR_RETURN(std::optional<HouseholdStatus> h, projector_->Household(house_code));
-  if (!h) return NotFoundError(fmt::format("household {} has no events", house_code), "UNKNOWN_HOUSEHOLD");
+  if (!h) return NotFoundError(fmt::format("household {} has no events", house_code), reason::kUnknownHousehold);
   json j = HouseholdStatusJson(*h);
   j["as_of_seq"] = projector_->applied();
   return j.dump();
@@ -47,7 +48,7 @@ StatusOr<std::string> ProjectionCache::ReportJson(const std::string& by, const s
     level = AreaLevel::kSubdistrict;
   } else {
     return InvalidArgumentError(fmt::format("report.by: '{}' is not province, district or subdistrict", by),
-                                "BAD_REPORT");
+                                reason::kBadReport);
   }
   std::lock_guard lock(mu_);
   RETURN_IF_ERROR(CatchUpLocked());

@@ -1,6 +1,7 @@
 // Server: the listening socket, the TLS context, the I/O threads and the
 // orderly shutdown. Connections live in connection.cc.
 #include "ledger/net/server.h"
+#include "ledger/reasons.h"
 
 #include <openssl/ssl.h>
 
@@ -40,7 +41,7 @@ StatusOr<tcp::endpoint> ResolveListen(asio::io_context& ioc, const std::string& 
   auto results = resolver.resolve(host, std::to_string(port), ec);
   if (ec || results.empty()) {
     return InvalidArgumentError(fmt::format("listen address '{}' does not resolve: {}", host, ec.message()),
-                                "BAD_ADDRESS");
+                                reason::kBadAddress);
   }
   return results.begin()->endpoint();
 }
@@ -48,9 +49,9 @@ StatusOr<tcp::endpoint> ResolveListen(asio::io_context& ioc, const std::string& 
 StatusOr<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const TlsFiles& files) {
   for (auto [flag, path] : {std::pair{"--cert", &files.cert}, std::pair{"--key", &files.key},
                             std::pair{"--ca", &files.ca}}) {
-    if (path->empty()) return InvalidArgumentError(fmt::format("{}: required unless --dev-insecure", flag), "NO_TLS");
+    if (path->empty()) return InvalidArgumentError(fmt::format("{}: required unless --dev-insecure", flag), reason::kNoTls);
     if (!std::filesystem::exists(*path)) {
-      return InvalidArgumentError(fmt::format("{}: {} does not exist", flag, *path), "NO_TLS");
+      return InvalidArgumentError(fmt::format("{}: {} does not exist", flag, *path), reason::kNoTls);
     }
   }
   auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
@@ -58,7 +59,7 @@ StatusOr<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const TlsFiles& fil
   boost::system::error_code ec;
   auto step = [&](const char* what, const std::string& path) -> Status {
     if (ec) {
-      return InvalidArgumentError(fmt::format("{} {}: {}", what, path, ec.message()), "BAD_TLS_FILE");
+      return InvalidArgumentError(fmt::format("{} {}: {}", what, path, ec.message()), reason::kBadTlsFile);
     }
     return OkStatus();
   };
@@ -142,7 +143,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(Ledger* ledger, ServerOptions op
     if (!endpoint.address().is_loopback()) {
       return InvalidArgumentError(
           fmt::format("--dev-insecure listens on loopback only; {} is not a loopback address", o.listen_host),
-          "INSECURE_NOT_LOOPBACK");
+          reason::kInsecureNotLoopback);
     }
   } else {
     ASSIGN_OR_RETURN(d.tls, MakeTlsContext(o.tls));
@@ -154,7 +155,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(Ledger* ledger, ServerOptions op
   if (!ec) d.acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return UnavailableError(fmt::format("cannot listen on {}:{}: {}", o.listen_host, o.listen_port, ec.message()),
-                            "LISTEN_FAILED");
+                            reason::kListenFailed);
   }
   d.port = d.acceptor.local_endpoint().port();
   d.host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]" : endpoint.address().to_string();

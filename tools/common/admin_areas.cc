@@ -4,6 +4,7 @@
 #include <map>
 
 #include "ledger/areas.h"
+#include "ledger/reasons.h"
 
 namespace ledger::tools {
 
@@ -11,7 +12,7 @@ StatusOr<AdminAreas> AdminAreas::Builtin() { return FromText(BuiltinAreasCsv(), 
 
 StatusOr<AdminAreas> AdminAreas::Load(const std::string& csv_path) {
   if (csv_path.empty()) return Builtin();
-  ASSIGN_OR_RETURN(std::string text, ReadWholeFile(csv_path, "BAD_AREA_LIST"));
+  ASSIGN_OR_RETURN(std::string text, ReadWholeFile(csv_path, reason::kBadAreaList));
   return FromText(text, csv_path);
 }
 

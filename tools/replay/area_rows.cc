@@ -7,6 +7,7 @@
 
 #include "ledger/domain_types.h"
 #include "ledger/projection_json.h"
+#include "ledger/reasons.h"
 #include "replay/moment.h"
 
 namespace ledger::replay {
@@ -53,7 +54,7 @@ StatusOr<AreaSelection> AreaSelection::Make(const std::string& by, const std::st
   if (!area.empty() && (!IsDigits(area) || (area.size() != 2 && area.size() != 4 && area.size() != 6))) {
     return InvalidArgumentError(
         fmt::format("--area '{}': expected a DOPA code of 2 (province), 4 (district) or 6 (sub-district) digits", area),
-        "BAD_AREA");
+        reason::kBadArea);
   }
   if (by.empty()) {
     s.level = area.empty() ? AreaLevel::kProvince : area.size() == 2 ? AreaLevel::kDistrict : AreaLevel::kSubdistrict;
@@ -64,7 +65,7 @@ StatusOr<AreaSelection> AreaSelection::Make(const std::string& by, const std::st
     return InvalidArgumentError(
         fmt::format("--area {} is a {}; use --by {} or finer", area,
                     LevelWord(static_cast<AreaLevel>(area.size())), LevelWord(static_cast<AreaLevel>(area.size()))),
-        "BAD_AREA");
+        reason::kBadArea);
   }
   return s;
 }

@@ -11,6 +11,7 @@
 #include "replay/replay.h"
 #include "replay/sampler.h"
 #include "replay/svg_chart.h"
+#include "ledger/reasons.h"
 
 namespace ledger::replay {
 namespace {
@@ -139,7 +140,7 @@ int RunChart(const Globals& globals, const ChartOptions& o) {
   std::ofstream file(o.out, std::ios::binary | std::ios::trunc);
   file << RenderChartSvg(d);
   file.close();
-  if (!file) return Fail(UnavailableError(fmt::format("--out {}: cannot write the chart", o.out), "WRITE_FAILED"));
+  if (!file) return Fail(UnavailableError(fmt::format("--out {}: cannot write the chart", o.out), reason::kWriteFailed));
   std::string out = o.json ? nlohmann::json({{"out", o.out}, {"points", json_points}}).dump(2) + "\n"
                            : fmt::format("wrote {}: {} points, {} to {}\n", o.out, d.x_labels.size(),
                                          FormatDate(points->front().date, cal), FormatDate(points->back().date, cal));

@@ -24,6 +24,7 @@
 #include "ledger/event.h"
 #include "ledger/event_json.h"
 #include "ledger/projection.h"
+#include "ledger/reasons.h"
 #include "replay/area_rows.h"
 #include "replay/replay.h"
 
@@ -47,10 +48,10 @@ class Output {
   Status MaybeFlush() { return buf_.size() >= kChunk ? Flush() : OkStatus(); }
   Status Flush() {
     if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), stdout) != buf_.size()) {
-      return UnavailableError("writing to stdout failed", "WRITE_FAILED");
+      return UnavailableError("writing to stdout failed", reason::kWriteFailed);
     }
     buf_.clear();
-    if (std::fflush(stdout) != 0) return UnavailableError("writing to stdout failed", "WRITE_FAILED");
+    if (std::fflush(stdout) != 0) return UnavailableError("writing to stdout failed", reason::kWriteFailed);
     return OkStatus();
   }
 

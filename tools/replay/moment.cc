@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "ledger/projection.h"
+#include "ledger/reasons.h"
 
 namespace ledger::replay {
 
@@ -48,7 +49,7 @@ StatusOr<Moment> ResolveMoment(const Ledger& ledger, const Globals& globals, con
     if (*options.seq >= size) {
       return OutOfRangeError(fmt::format("--seq {}: the store has {} events (seqs 0..{})", *options.seq, size,
                                          size == 0 ? 0 : size - 1),
-                             "SEQ_OUT_OF_RANGE");
+                             reason::kSeqOutOfRange);
     }
     m.seq = options.seq;
     m.size = *options.seq + 1;

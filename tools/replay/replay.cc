@@ -1,4 +1,5 @@
 #include "replay/replay.h"
+#include "ledger/reasons.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -30,7 +31,7 @@ int ArgumentOrFail(const Status& status) {
 
 int PrintResult(std::string_view text) {
   if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
-    return Fail(UnavailableError("writing to stdout failed", "WRITE_FAILED"));
+    return Fail(UnavailableError("writing to stdout failed", reason::kWriteFailed));
   }
   return kExitOk;
 }

@@ -1,4 +1,5 @@
 #include "replay/sampler.h"
+#include "ledger/reasons.h"
 
 #include <fmt/format.h>
 
@@ -38,7 +39,7 @@ StatusOr<std::vector<SamplePoint>> ResolvePeriod(const Ledger& ledger, const Glo
     from = fy.first;
     to = fy.last;
   } else {
-    if (options.from.empty()) return InvalidArgumentError("give --from DATE (or --fy YEAR)", "BAD_PERIOD");
+    if (options.from.empty()) return InvalidArgumentError("give --from DATE (or --fy YEAR)", reason::kBadPeriod);
     ASSIGN_OR_RETURN(from, ParseDate(options.from, globals.calendar()));
     if (!options.to.empty()) {
       ASSIGN_OR_RETURN(to, ParseDate(options.to, globals.calendar()));
@@ -52,7 +53,7 @@ StatusOr<std::vector<SamplePoint>> ResolvePeriod(const Ledger& ledger, const Glo
     if (to < from) {
       return InvalidArgumentError(fmt::format("--from {} is after --to {}", FormatDate(from, globals.calendar()),
                                               FormatDate(to, globals.calendar())),
-                                  "BAD_PERIOD");
+                                  reason::kBadPeriod);
     }
   }
   std::vector<SamplePoint> points;
@@ -75,7 +76,7 @@ Status FoldThrough(const Ledger& ledger, const std::vector<SamplePoint>& points,
   for (size_t i = 0; i < points.size(); ++i) {
     if (points[i].size < p.applied()) {
       return InvalidArgumentError(fmt::format("sample point {} has fewer events than the one before", i),
-                                  "BAD_PERIOD");
+                                  reason::kBadPeriod);
     }
     RETURN_IF_ERROR(ledger.ForEachEvent(p.applied(), points[i].size, [&](uint64_t seq, std::string_view leaf) {
       if (options.progress && (seq & 0xfff) == 0) options.progress(seq, total);

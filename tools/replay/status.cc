@@ -14,6 +14,7 @@
 #include "ledger/event_json.h"
 #include "ledger/projection.h"
 #include "ledger/projection_json.h"
+#include "ledger/reasons.h"
 #include "replay/area_rows.h"
 #include "replay/moment.h"
 #include "replay/replay.h"
@@ -101,7 +102,7 @@ int RunStatus(const Globals& globals, const StatusOptions& o) {
   if (!found.ok()) return Fail(found.status());
   if (!found->has_value()) {
     return Fail(NotFoundError(
-        fmt::format("household {} has no events {}", o.house, moment->Describe(cal)), "UNKNOWN_HOUSEHOLD"));
+        fmt::format("household {} has no events {}", o.house, moment->Describe(cal)), reason::kUnknownHousehold));
   }
   const HouseholdStatus& h = **found;
 

@@ -1,4 +1,5 @@
 #include "seed/keys.h"
+#include "ledger/reasons.h"
 
 #include <fmt/format.h>
 #include <sys/stat.h>
@@ -21,9 +22,9 @@ Status WriteSecretFile(const std::string& path, const std::string& text) {
   fs::create_directories(fs::path(path).parent_path(), ec);
   {
     std::ofstream out(path, std::ios::trunc);
-    if (!out) return UnavailableError(path + ": cannot write", "WRITE_FAILED");
+    if (!out) return UnavailableError(path + ": cannot write", reason::kWriteFailed);
     out << text;
-    if (!out) return UnavailableError(path + ": cannot write", "WRITE_FAILED");
+    if (!out) return UnavailableError(path + ": cannot write", reason::kWriteFailed);
   }
   ::chmod(path.c_str(), 0600);
   return OkStatus();
@@ -58,7 +59,7 @@ StatusOr<SeedKeys> SeedKeys::Open(const std::string& keys_dir, uint64_t seed) {
     in >> hex;
     ASSIGN_OR_RETURN(k.citizen_secret_, FromHex(hex));
     if (k.citizen_secret_.size() != 32) {
-      return InvalidArgumentError(secret_path + ": must hold 32 bytes as 64 hex digits", "BAD_SECRET");
+      return InvalidArgumentError(secret_path + ": must hold 32 bytes as 64 hex digits", reason::kBadSecret);
     }
   } else {
     k.citizen_secret_ = Derive("citizen-id-secret", "operator", seed);
@@ -72,7 +73,7 @@ StatusOr<const PrivateKey*> SeedKeys::Get(const std::string& role, const std::st
   auto it = keys_.find(id);
   if (it != keys_.end()) return it->second.get();
   if (name.empty() || name.find('/') != std::string::npos || name.find("..") != std::string::npos) {
-    return InvalidArgumentError(fmt::format("{} key name '{}' is not a file name", role, name), "BAD_NAME");
+    return InvalidArgumentError(fmt::format("{} key name '{}' is not a file name", role, name), reason::kBadName);
   }
   ASSIGN_OR_RETURN(auto key, LoadOrDerive(role, name, Path(role, name)));
   const PrivateKey* raw = key.get();

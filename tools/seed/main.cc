@@ -31,6 +31,7 @@
 #include "ledger/event_json.h"
 #include "ledger/ledger.h"
 #include "ledger/projection.h"
+#include "ledger/reasons.h"
 #include "seed/keys.h"
 #include "seed/programme.h"
 
@@ -130,7 +131,7 @@ class Pipeline {
         else ++totals_.appended;
         if (e.registry) ++totals_.registry;
         programme_.Acknowledge(e, *r);
-      } else if (e.registry && (r.status().reason() == "AGENCY_EXISTS" || r.status().reason() == "OFFICER_EXISTS")) {
+      } else if (e.registry && (r.status().reason() == reason::kAgencyExists || r.status().reason() == reason::kOfficerExists)) {
         ++totals_.already_registered;
       } else {
         ++totals_.refused[r.status().reason().empty() ? r.status().ToString() : r.status().reason()];
@@ -209,7 +210,7 @@ Status AppendProgramme(Ledger& ledger, std::atomic<int64_t>& clock, Programme& p
 // the leaf hash the server will give them.
 Status WriteJsonl(const std::string& path, Programme& programme, Totals& totals, uint64_t total) {
   std::ofstream out(path, std::ios::trunc);
-  if (!out) return UnavailableError(path + ": cannot write", "WRITE_FAILED");
+  if (!out) return UnavailableError(path + ": cannot write", reason::kWriteFailed);
   tools::ProgressBar bar("seed", total);
   uint64_t written = 0;
   auto write = [&](std::vector<PlannedEvent> batch) -> Status {
@@ -233,7 +234,7 @@ Status WriteJsonl(const std::string& path, Programme& programme, Totals& totals,
     }
     written += batch.size();
     bar.Update(written);
-    return out ? OkStatus() : UnavailableError(path + ": write failed", "WRITE_FAILED");
+    return out ? OkStatus() : UnavailableError(path + ": write failed", reason::kWriteFailed);
   };
   RETURN_IF_ERROR(Drive(programme, write, [] { return InternalError("a correction was planned for JSONL output"); }));
   bar.Finish();
@@ -303,7 +304,7 @@ Status Run(const Flags& f, json* report) {
     std::error_code ec;
     if (fs::exists(f.data, ec) && !fs::is_empty(f.data, ec)) {
       return FailedPreconditionError(f.data + " exists and is not a store; give an empty or new directory",
-                                     "NOT_EMPTY");
+                                     reason::kNotEmpty);
     }
     CreateOptions create;
     create.origin = programme->Origin();
@@ -359,7 +360,7 @@ Status Run(const Flags& f, json* report) {
     if (!f.manifest.empty()) {
       std::ofstream out(f.manifest, std::ios::trunc);
       out << manifest.dump(2) << "\n";
-      if (!out) return UnavailableError(f.manifest + ": cannot write the manifest", "WRITE_FAILED");
+      if (!out) return UnavailableError(f.manifest + ": cannot write the manifest", reason::kWriteFailed);
       r["manifest"] = f.manifest;
     }
   }

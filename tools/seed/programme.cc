@@ -13,6 +13,7 @@
 
 #include "ledger/event_codec.h"
 #include "ledger/projection.h"
+#include "ledger/reasons.h"
 #include "seed/citizen_id.h"
 #include "seed/menu.h"
 
@@ -273,7 +274,7 @@ Status Programme::Impl::Setup(const tools::AdminAreas& areas) {
   } else {
     for (const auto& code : config.provinces) {
       const tools::Province* p = areas.FindProvince(code);
-      if (!p) return InvalidArgumentError(fmt::format("--provinces: '{}' is not a province code", code), "BAD_PROVINCE");
+      if (!p) return InvalidArgumentError(fmt::format("--provinces: '{}' is not a province code", code), reason::kBadProvince);
       if (std::find(chosen.begin(), chosen.end(), p) == chosen.end()) chosen.push_back(p);
     }
   }
@@ -299,7 +300,7 @@ Status Programme::Impl::Setup(const tools::AdminAreas& areas) {
       for (const auto& s : d.subdistricts) subs.push_back({s.code, didx});
     }
   }
-  if (subs.empty()) return InvalidArgumentError("--provinces: no sub-districts chosen", "BAD_PROVINCE");
+  if (subs.empty()) return InvalidArgumentError("--provinces: no sub-districts chosen", reason::kBadProvince);
 
   // Households in uniformly chosen sub-districts; house codes start with
   // the district code.

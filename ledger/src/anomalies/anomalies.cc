@@ -16,6 +16,7 @@
 #include "ledger/calendar.h"
 #include "ledger/ledger.h"
 #include "ledger/projection.h"
+#include "ledger/reasons.h"
 #include "projection/projection_internal.h"
 
 namespace ledger {
@@ -99,7 +100,7 @@ Status AnomalyScanner::State::Add(schema::Envelope::Reader env) {
   const uint64_t seq = env.getSeq();
   if (seq != recs.size()) {
     return OutOfRangeError(fmt::format("anomalies: event {} added after {} events", seq, recs.size()),
-                           "OUT_OF_ORDER");
+                           reason::kOutOfOrder);
   }
   auto body = env.getSigned().getBody();
   Rec r;

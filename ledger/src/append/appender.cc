@@ -26,6 +26,7 @@
 #include <kj/exception.h>
 
 #include "append/ledger_impl.h"
+#include "ledger/reasons.h"
 
 namespace ledger {
 namespace {
@@ -47,20 +48,20 @@ Status CheckShape(schema::SignedBody::Reader sb) {
   if (body.getIdempotencyKey().size() != 16) {
     return InvalidArgumentError(
         fmt::format("idempotencyKey: must be 16 bytes, got {}", body.getIdempotencyKey().size()),
-        "BAD_IDEMPOTENCY_KEY");
+        reason::kBadIdempotencyKey);
   }
   if (sb.getSignature().size() != kEd25519SignatureSize) {
-    return InvalidArgumentError("signature: must be 64 bytes", "BAD_SIGNATURE");
+    return InvalidArgumentError("signature: must be 64 bytes", reason::kBadSignature);
   }
   for (auto [name, text] : {std::pair{"household", body.getHousehold()}, std::pair{"agency", body.getAgency()},
                             std::pair{"officer", body.getOfficer()}}) {
     if (text.size() > 64 || HasNul(text)) {
-      return InvalidArgumentError(fmt::format("{}: must be at most 64 bytes without NUL", name), "BAD_ID");
+      return InvalidArgumentError(fmt::format("{}: must be at most 64 bytes without NUL", name), reason::kBadId);
     }
   }
-  if (body.getAgency().size() == 0) return InvalidArgumentError("agency: must not be empty", "MISSING_FIELD");
+  if (body.getAgency().size() == 0) return InvalidArgumentError("agency: must not be empty", reason::kMissingField);
   if (static_cast<uint16_t>(body.getPayload().which()) >= kEventKindCount) {
-    return InvalidArgumentError("payload: unknown event kind", "UNKNOWN_KIND");
+    return InvalidArgumentError("payload: unknown event kind", reason::kUnknownKind);
   }
   return OkStatus();
 }
@@ -91,11 +92,11 @@ void Ledger::Impl::Prepare(PendingEvent& p) {
       p.verified_key = std::move(key);
     } else {
       p.early_error = PermissionDeniedError("signature: does not verify with the signer's registered key",
-                                            "BAD_SIGNATURE");
+                                            reason::kBadSignature);
     }
   } catch (const kj::Exception& e) {
     p.early_error = InvalidArgumentError(std::string("malformed event: ") + e.getDescription().cStr(),
-                                         "MALFORMED_MESSAGE");
+                                         reason::kMalformedMessage);
   }
 }
 
@@ -124,18 +125,18 @@ void Ledger::AppendAsync(std::vector<std::string> signed_bodies, AppendCallback 
     std::vector<AppendOutcome> r(n, AppendOutcome(s));
     done(std::move(r));
   };
-  if (d.read_only) return fail_all(FailedPreconditionError("the store is open read-only", "READ_ONLY"));
+  if (d.read_only) return fail_all(FailedPreconditionError("the store is open read-only", reason::kReadOnly));
   if (n > d.options.max_queued_events) {
     return fail_all(ResourceExhaustedError(
         fmt::format("batch of {} events exceeds the queue capacity {}", n, d.options.max_queued_events),
-        "BATCH_TOO_LARGE"));
+        reason::kBatchTooLarge));
   }
   {
     // Fast pushback before doing any work.
     std::lock_guard lock(d.queue_mu);
-    if (d.stopping) return fail_all(UnavailableError("the ledger is shutting down", "SHUTTING_DOWN"));
+    if (d.stopping) return fail_all(UnavailableError("the ledger is shutting down", reason::kShuttingDown));
     if (d.queued_events + n > d.options.max_queued_events) {
-      return fail_all(ResourceExhaustedError("append queue is full; retry later", "PUSHBACK"));
+      return fail_all(ResourceExhaustedError("append queue is full; retry later", reason::kPushback));
     }
   }
 
@@ -160,8 +161,8 @@ void Ledger::AppendAsync(std::vector<std::string> signed_bodies, AppendCallback 
 
   std::unique_lock lock(d.queue_mu);
   if (d.stopping || d.queued_events + n > d.options.max_queued_events) {
-    Status s = d.stopping ? UnavailableError("the ledger is shutting down", "SHUTTING_DOWN")
-                          : ResourceExhaustedError("append queue is full; retry later", "PUSHBACK");
+    Status s = d.stopping ? UnavailableError("the ledger is shutting down", reason::kShuttingDown)
+                          : ResourceExhaustedError("append queue is full; retry later", reason::kPushback);
     lock.unlock();
     request->outcomes.assign(n, AppendOutcome(s));
     request->done(std::move(request->outcomes));
@@ -271,7 +272,7 @@ void Ledger::Impl::Commit(CommitJob& job) {
     if (!written.ok()) {
       std::lock_guard lock(commit_mu);
       poisoned = UnavailableError(
-          "the ledger stopped accepting appends after a write failure: " + written.message(), "STORE_FAILED");
+          "the ledger stopped accepting appends after a write failure: " + written.message(), reason::kStoreFailed);
     }
   }
   if (!written.ok()) {
@@ -369,7 +370,7 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
           if (!Ed25519Verify(*key, p.body_canonical,
                              std::string_view(reinterpret_cast<const char*>(sig.begin()), sig.size()))) {
             fail(p, PermissionDeniedError("signature: does not verify with the signer's registered key",
-                                          "BAD_SIGNATURE"));
+                                          reason::kBadSignature));
             continue;
           }
         }
@@ -439,7 +440,7 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
       ++next;
     } catch (const kj::Exception& e) {
       fail(p, InvalidArgumentError(std::string("malformed event: ") + e.getDescription().cStr(),
-                                   "MALFORMED_MESSAGE"));
+                                   reason::kMalformedMessage));
     }
   }
 
@@ -455,7 +456,7 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
     {
       std::lock_guard lock(commit_mu);
       poisoned = UnavailableError(
-          "the ledger stopped accepting appends after a write failure: " + flushed.message(), "STORE_FAILED");
+          "the ledger stopped accepting appends after a write failure: " + flushed.message(), reason::kStoreFailed);
     }
   }
   return job;

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "append/ledger_impl.h"
+#include "ledger/reasons.h"
 
 namespace ledger {
 namespace {
@@ -55,7 +56,7 @@ StatusOr<std::shared_ptr<const merkle::Tile>> Ledger::Impl::SharedTile(const mer
   auto tile = merkle::Tile::Decode(std::string_view(raw.data(), raw.size()));
   if (!tile.ok()) {
     return DataLossError(fmt::format("merkle tile ({}, {}): {}", id.level, id.index, tile.status().message()),
-                         "BAD_TILE");
+                         reason::kBadTile);
   }
   auto shared = std::make_shared<const merkle::Tile>(std::move(*tile));
   if (shared->full()) tiles.Put(id, shared);
@@ -78,19 +79,19 @@ merkle::NodeReader Ledger::Impl::Nodes() {
 Status Ledger::Impl::LoadMeta() {
   ASSIGN_OR_RETURN(auto version, store->Get(kCfDefault, kMetaVersion));
   if (!version) {
-    return FailedPreconditionError(store->dir() + " is not a ledger store (no format version)", "NOT_A_STORE");
+    return FailedPreconditionError(store->dir() + " is not a ledger store (no format version)", reason::kNotAStore);
   }
   int v = 0;
   try {
     v = std::stoi(*version);
   } catch (...) {
-    return DataLossError(store->dir() + ": unreadable format version '" + *version + "'", "BAD_VERSION");
+    return DataLossError(store->dir() + ": unreadable format version '" + *version + "'", reason::kBadVersion);
   }
   if (v != kStoreFormatVersion) {
     return FailedPreconditionError(
         fmt::format("{}: store format version {} is not supported (this build reads version {})", store->dir(),
                     v, kStoreFormatVersion),
-        "UNSUPPORTED_VERSION");
+        reason::kUnsupportedVersion);
   }
   info.format_version = v;
   ASSIGN_OR_RETURN(auto origin, store->Get(kCfDefault, kMetaOrigin));
@@ -98,7 +99,7 @@ Status Ledger::Impl::LoadMeta() {
   ASSIGN_OR_RETURN(auto server_key, store->Get(kCfDefault, kMetaServerKey));
   ASSIGN_OR_RETURN(auto root_key, store->Get(kCfDefault, kMetaRootKey));
   if (!origin || !key_name || !server_key || !root_key || server_key->size() != 32 || root_key->size() != 32) {
-    return DataLossError(store->dir() + ": store metadata is incomplete", "BAD_META");
+    return DataLossError(store->dir() + ": store metadata is incomplete", reason::kBadMeta);
   }
   info.origin = *origin;
   info.key_name = *key_name;
@@ -155,7 +156,7 @@ StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, PrivateKe
   RETURN_IF_ERROR(impl->LoadMeta());
   if (server_key.PublicKeyBytes() != impl->info.server_public_key) {
     return PermissionDeniedError(dir + ": the server key does not match the store's checkpoint key",
-                                 "WRONG_SERVER_KEY");
+                                 reason::kWrongServerKey);
   }
   impl->signer.emplace(impl->info.key_name, server_key);
   uint64_t n = impl->size.load();
@@ -194,40 +195,40 @@ const StoreInfo& Ledger::info() const { return impl_->info; }
 uint64_t Ledger::Size() const { return impl_->size.load(std::memory_order_acquire); }
 
 StatusOr<std::string> Ledger::LeafBytes(uint64_t seq) const {
-  if (seq >= Size()) return NotFoundError(fmt::format("event {} does not exist (size {})", seq, Size()), "NO_SUCH_EVENT");
+  if (seq >= Size()) return NotFoundError(fmt::format("event {} does not exist (size {})", seq, Size()), reason::kNoSuchEvent);
   ASSIGN_OR_RETURN(auto v, impl_->store->Get(kCfEvents, BigEndian64(seq)));
-  if (!v) return DataLossError(fmt::format("event {} is missing from the store", seq), "MISSING_EVENT");
+  if (!v) return DataLossError(fmt::format("event {} is missing from the store", seq), reason::kMissingEvent);
   return std::move(*v);
 }
 
 StatusOr<Hash> Ledger::LeafHash(uint64_t seq) const {
-  if (seq >= Size()) return NotFoundError(fmt::format("event {} does not exist (size {})", seq, Size()), "NO_SUCH_EVENT");
+  if (seq >= Size()) return NotFoundError(fmt::format("event {} does not exist (size {})", seq, Size()), reason::kNoSuchEvent);
   return impl_->Nodes()(0, seq);
 }
 
 StatusOr<Hash> Ledger::RootAt(uint64_t size) const {
-  if (size > Size()) return OutOfRangeError(fmt::format("size {} > tree size {}", size, Size()), "BEYOND_TREE");
+  if (size > Size()) return OutOfRangeError(fmt::format("size {} > tree size {}", size, Size()), reason::kBeyondTree);
   return merkle::RootAt(size, impl_->Nodes());
 }
 
 StatusOr<std::vector<Hash>> Ledger::InclusionProof(uint64_t index, uint64_t size) const {
-  if (size > Size()) return OutOfRangeError(fmt::format("size {} > tree size {}", size, Size()), "BEYOND_TREE");
-  if (index >= size) return OutOfRangeError(fmt::format("index {} >= size {}", index, size), "BAD_INDEX");
+  if (size > Size()) return OutOfRangeError(fmt::format("size {} > tree size {}", size, Size()), reason::kBeyondTree);
+  if (index >= size) return OutOfRangeError(fmt::format("index {} >= size {}", index, size), reason::kBadIndex);
   return merkle::InclusionProof(index, size, impl_->Nodes());
 }
 
 StatusOr<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t old_size, uint64_t new_size) const {
-  if (new_size > Size()) return OutOfRangeError(fmt::format("size {} > tree size {}", new_size, Size()), "BEYOND_TREE");
+  if (new_size > Size()) return OutOfRangeError(fmt::format("size {} > tree size {}", new_size, Size()), reason::kBeyondTree);
   if (old_size > new_size) {
-    return OutOfRangeError(fmt::format("old size {} > new size {}", old_size, new_size), "BAD_RANGE");
+    return OutOfRangeError(fmt::format("old size {} > new size {}", old_size, new_size), reason::kBadRange);
   }
   return merkle::ConsistencyProof(old_size, new_size, impl_->Nodes());
 }
 
 StatusOr<std::string> Ledger::CheckpointAt(uint64_t size) const {
-  if (size > Size()) return NotFoundError(fmt::format("no checkpoint of size {} (tree size {})", size, Size()), "NO_CHECKPOINT");
+  if (size > Size()) return NotFoundError(fmt::format("no checkpoint of size {} (tree size {})", size, Size()), reason::kNoCheckpoint);
   ASSIGN_OR_RETURN(auto v, impl_->store->Get(kCfCheckpoints, BigEndian64(size)));
-  if (!v) return NotFoundError(fmt::format("no checkpoint of size {}", size), "NO_CHECKPOINT");
+  if (!v) return NotFoundError(fmt::format("no checkpoint of size {}", size), reason::kNoCheckpoint);
   return std::move(*v);
 }
 
@@ -238,7 +239,7 @@ StatusOr<std::string> Ledger::LatestCheckpoint() const {
   std::string bound = BigEndian64(Size());
   it->SeekForPrev(bound);
   if (!it->status().ok()) return FromRocks(it->status(), "reading checkpoints");
-  if (!it->Valid()) return NotFoundError("no checkpoint", "NO_CHECKPOINT");
+  if (!it->Valid()) return NotFoundError("no checkpoint", reason::kNoCheckpoint);
   return it->value().ToString();
 }
 
@@ -278,13 +279,13 @@ Status Ledger::ForEachEvent(uint64_t from, uint64_t to, const EventVisitor& fn) 
     rocksdb::Slice key = it->key();
     uint64_t seq = key.size() == 8 ? ReadBigEndian64(std::string_view(key.data(), 8)) : ~uint64_t{0};
     if (seq != want) {
-      return DataLossError(fmt::format("event {} is missing from the store", want), "MISSING_EVENT");
+      return DataLossError(fmt::format("event {} is missing from the store", want), reason::kMissingEvent);
     }
     RETURN_IF_ERROR(fn(seq, std::string_view(it->value().data(), it->value().size())));
     ++want;
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading events");
-  if (want != end) return DataLossError(fmt::format("event {} is missing from the store", want), "MISSING_EVENT");
+  if (want != end) return DataLossError(fmt::format("event {} is missing from the store", want), reason::kMissingEvent);
   return OkStatus();
 }
 
@@ -295,14 +296,14 @@ StatusOr<std::vector<uint64_t>> Ledger::RegistrySeqs(const std::string& agency, 
   const auto& agencies = impl_->registry->agencies();
   auto a = agencies.find(agency);
   if (a == agencies.end() || a->second.registered_seq >= size) {
-    return NotFoundError(fmt::format("agency '{}' is not registered", agency), "UNKNOWN_AGENCY");
+    return NotFoundError(fmt::format("agency '{}' is not registered", agency), reason::kUnknownAgency);
   }
   seqs.push_back(a->second.registered_seq);
   if (!officer.empty()) {
     const auto& officers = impl_->registry->officers();
     auto o = officers.find(officer);
     if (o == officers.end() || o->second.registered_seq >= size) {
-      return NotFoundError(fmt::format("officer '{}' is not registered", officer), "UNKNOWN_OFFICER");
+      return NotFoundError(fmt::format("officer '{}' is not registered", officer), reason::kUnknownOfficer);
     }
     seqs.push_back(o->second.registered_seq);
     if (o->second.revoked && o->second.revoked_seq < size) seqs.push_back(o->second.revoked_seq);

@@ -1,4 +1,5 @@
 #include "ledger/calendar.h"
+#include "ledger/reasons.h"
 
 #include <fmt/format.h>
 
@@ -29,7 +30,7 @@ bool Digits(std::string_view s, size_t n, int* out) {
 }
 
 Status BadDate(std::string_view text, std::string_view why) {
-  return InvalidArgumentError(fmt::format("date '{}': {}", text, why), "BAD_DATE");
+  return InvalidArgumentError(fmt::format("date '{}': {}", text, why), reason::kBadDate);
 }
 
 }  // namespace
@@ -37,7 +38,7 @@ Status BadDate(std::string_view text, std::string_view why) {
 StatusOr<Calendar> ParseCalendar(std::string_view name) {
   if (name == "ce") return Calendar::kCe;
   if (name == "be") return Calendar::kBe;
-  return InvalidArgumentError(fmt::format("calendar '{}': expected ce or be", name), "BAD_CALENDAR");
+  return InvalidArgumentError(fmt::format("calendar '{}': expected ce or be", name), reason::kBadCalendar);
 }
 
 std::string_view CalendarName(Calendar calendar) { return calendar == Calendar::kBe ? "be" : "ce"; }
@@ -100,11 +101,11 @@ StatusOr<FiscalYear> ParseFiscalYear(std::string_view text) {
   int year = 0;
   if (!Digits(text, 4, &year)) {
     return InvalidArgumentError(fmt::format("fiscal year '{}': expected 4 digits, e.g. 2565 (BE) or 2022 (CE)", text),
-                                "BAD_FISCAL_YEAR");
+                                reason::kBadFiscalYear);
   }
   if (year >= kMinYearCe + kBuddhistEraOffset) year -= kBuddhistEraOffset;
   if (year < kMinYearCe + 1 || year > kMaxYearCe) {
-    return InvalidArgumentError(fmt::format("fiscal year '{}' is out of range", text), "BAD_FISCAL_YEAR");
+    return InvalidArgumentError(fmt::format("fiscal year '{}' is out of range", text), reason::kBadFiscalYear);
   }
   return FiscalYearEnding(year);
 }

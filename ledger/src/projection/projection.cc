@@ -12,6 +12,7 @@
 #include "core/digits.h"
 #include "ledger/event_codec.h"
 #include "ledger/merkle.h"
+#include "ledger/reasons.h"
 #include "projection/projection_internal.h"
 
 namespace ledger {
@@ -472,7 +473,7 @@ Status Core::DecodeBody(uint64_t seq, int64_t recorded_at_ns, const Hash& leaf_h
 Status Core::Apply(DecodedEvent& e) {
   if (e.seq != applied_) {
     return OutOfRangeError(fmt::format("projection: event {} applied after {} events", e.seq, applied_),
-                           "OUT_OF_ORDER");
+                           reason::kOutOfOrder);
   }
   if (e.household_event) {
     Household* h = e.household_number ? numbered_.Find(e.household_number) : Loaded(e.household);
@@ -564,7 +565,7 @@ void Core::ApplyToHousehold(Household& h, DecodedEvent& e) {
 
 Status WithEnvelope(std::string_view leaf, const std::function<Status(schema::Envelope::Reader)>& f) {
   if (leaf.empty() || leaf.size() % sizeof(capnp::word) != 0) {
-    return DataLossError(fmt::format("event: leaf of {} bytes is not whole words", leaf.size()), "MALFORMED_EVENT");
+    return DataLossError(fmt::format("event: leaf of {} bytes is not whole words", leaf.size()), reason::kMalformedEvent);
   }
   // The leaf is one canonical segment; the reader needs it word-aligned.
   thread_local std::vector<capnp::word> words;
@@ -579,7 +580,7 @@ Status WithEnvelope(std::string_view leaf, const std::function<Status(schema::En
     capnp::SegmentArrayMessageReader reader(kj::arrayPtr(&segment, 1), UntrustedReaderOptions());
     return f(reader.getRoot<schema::Envelope>());
   } catch (const kj::Exception& e) {
-    return DataLossError(std::string("event: malformed envelope: ") + e.getDescription().cStr(), "MALFORMED_EVENT");
+    return DataLossError(std::string("event: malformed envelope: ") + e.getDescription().cStr(), reason::kMalformedEvent);
   }
 }
 

@@ -17,6 +17,7 @@
 #include <algorithm>
 
 #include "ledger/event_codec.h"
+#include "ledger/reasons.h"
 #include "projection/projection_internal.h"
 #include "schemas/projection.capnp.h"
 
@@ -300,7 +301,7 @@ StatusOr<Household*> Core::AdoptStoredHousehold(std::string_view bytes) {
       std::vector<StrId> ids;
       for (auto s : st.getStrings()) ids.push_back(Intern(std::string_view(s.cStr(), s.size())));
       auto str = [&](uint32_t i) -> StatusOr<StrId> {
-        if (i >= ids.size()) return DataLossError("projection: string index out of range", "BAD_PROJECTION");
+        if (i >= ids.size()) return DataLossError("projection: string index out of range", reason::kBadProjection);
         return ids[i];
       };
       Household h;
@@ -308,7 +309,7 @@ StatusOr<Household*> Core::AdoptStoredHousehold(std::string_view bytes) {
       h.latest_seq = st.getLatestSeq();
       auto hash = st.getLatestHash();
       if (hash.size() != h.latest_hash.size()) {
-        return DataLossError("projection: household " + h.code + ": latestHash is not 32 bytes", "BAD_PROJECTION");
+        return DataLossError("projection: household " + h.code + ": latestHash is not 32 bytes", reason::kBadProjection);
       }
       std::copy(hash.begin(), hash.end(), h.latest_hash.begin());
       h.records.reserve(st.getRecords().size());
@@ -429,10 +430,10 @@ StatusOr<Household*> Core::AdoptStoredHousehold(std::string_view bytes) {
             r.data = CorrectionOf{body.getCorrection().getCorrectedSeq(), body.getCorrection().getIsVoid()};
             break;
           default:
-            return DataLossError("projection: household " + h.code + ": unknown record kind", "BAD_PROJECTION");
+            return DataLossError("projection: household " + h.code + ": unknown record kind", reason::kBadProjection);
         }
         if (!h.records.empty() && h.records.back().seq >= r.seq) {
-          return DataLossError("projection: household " + h.code + ": records out of order", "BAD_PROJECTION");
+          return DataLossError("projection: household " + h.code + ": records out of order", reason::kBadProjection);
         }
         h.records.push_back(std::move(r));
       }
@@ -444,7 +445,7 @@ StatusOr<Household*> Core::AdoptStoredHousehold(std::string_view bytes) {
     });
   } catch (const kj::Exception& e) {
     return DataLossError(std::string("projection: malformed household: ") + e.getDescription().cStr(),
-                         "BAD_PROJECTION");
+                         reason::kBadProjection);
   }
 }
 
@@ -465,7 +466,7 @@ std::string Core::StoredArea(uint32_t code) const {
 namespace {
 StatusOr<std::pair<uint32_t, AreaTotals>> ReadArea(Core& core, schema::AreaState::Reader a) {
   auto code = ParseAreaCode(a.getCode().cStr());
-  if (!code) return DataLossError(fmt::format("projection: bad area code '{}'", a.getCode().cStr()), "BAD_PROJECTION");
+  if (!code) return DataLossError(fmt::format("projection: bad area code '{}'", a.getCode().cStr()), reason::kBadProjection);
   AreaTotals t;
   t.targeted = static_cast<int64_t>(a.getTargeted());
   t.with_mentor = static_cast<int64_t>(a.getWithMentor());
@@ -497,7 +498,7 @@ Status Core::AdoptStoredArea(std::string_view bytes) {
       return OkStatus();
     });
   } catch (const kj::Exception& e) {
-    return DataLossError(std::string("projection: malformed area: ") + e.getDescription().cStr(), "BAD_PROJECTION");
+    return DataLossError(std::string("projection: malformed area: ") + e.getDescription().cStr(), reason::kBadProjection);
   }
 }
 
@@ -521,7 +522,7 @@ Status Core::AdoptStoredAreaSet(std::string_view bytes) {
     });
   } catch (const kj::Exception& e) {
     return DataLossError(std::string("projection: malformed area set: ") + e.getDescription().cStr(),
-                         "BAD_PROJECTION");
+                         reason::kBadProjection);
   }
 }
 

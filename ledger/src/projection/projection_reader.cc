@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "ledger/reasons.h"
 #include "ledger/merkle.h"
 #include "tree/merkle_tiles.h"
 #include "ledger/projection.h"
@@ -169,7 +170,7 @@ class ChunkReader {
       }
     }
     RETURN_IF_ERROR(FromRocks(it->status(), "reading events"));
-    if (seq != to_) return DataLossError(fmt::format("events: event {} is missing", seq), "MISSING_EVENT");
+    if (seq != to_) return DataLossError(fmt::format("events: event {} is missing", seq), reason::kMissingEvent);
     RETURN_IF_ERROR(Load(c, &loads));
     if (c.size > 0) Publish(c);
     return OkStatus();
@@ -241,7 +242,7 @@ Status Replay(const Ledger& ledger, uint64_t from, uint64_t to, projection::Core
   }
   if (core->applied() != to) {
     return DataLossError(fmt::format("projection: folded {} events, expected {}", core->applied(), to),
-                         "MISSING_EVENT");
+                         reason::kMissingEvent);
   }
   if (options.progress) options.progress(total, total);
   return OkStatus();
@@ -260,7 +261,7 @@ StatusOr<int64_t> RecordedAtOf(std::string_view leaf) {
 
 StatusOr<Projector> ProjectionAt(const Ledger& ledger, uint64_t size, const ProjectionOptions& options) {
   if (size > ledger.Size()) {
-    return OutOfRangeError(fmt::format("size {} > the ledger's {} events", size, ledger.Size()), "BEYOND_TREE");
+    return OutOfRangeError(fmt::format("size {} > the ledger's {} events", size, ledger.Size()), reason::kBeyondTree);
   }
   const Store& store = *LedgerInternal::Of(ledger).store;
   auto core = std::make_unique<projection::Core>();
@@ -300,15 +301,17 @@ StatusOr<uint64_t> SizeAtTime(const Ledger& ledger, int64_t ns) {
     if (s.size <= size && s.max_recorded_at <= ns) start = std::max(start, s.size);
   }
   uint64_t result = size;
+  bool stopped = false;   // the scan ends early once past `ns`, which is not an error
   Status scanned = ledger.ForEachEvent(start, size, [&](uint64_t seq, std::string_view leaf) -> Status {
     ASSIGN_OR_RETURN(int64_t recorded_at, RecordedAtOf(leaf));
     if (recorded_at > ns) {
       result = seq;
-      return OutOfRangeError("stop", "STOP");
+      stopped = true;
+      return OutOfRangeError("past the moment");
     }
     return OkStatus();
   });
-  if (!scanned.ok() && scanned.reason() != "STOP") return scanned;
+  if (!scanned.ok() && !stopped) return scanned;
   return result;
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "ledger/event_codec.h"
+#include "ledger/reasons.h"
 #include "schemas/projection.capnp.h"
 
 namespace ledger::projection {
@@ -19,12 +20,12 @@ std::string_view AsView(const rocksdb::Slice& s) { return {s.data(), s.size()}; 
 
 StatusOr<SnapshotInfo> DecodeSnapshotInfo(std::string_view bytes) {
   auto parsed = MessageBytes::Parse(bytes, /*framed=*/false);
-  if (!parsed.ok()) return DataLossError("snapshot info: " + parsed.status().message(), "BAD_SNAPSHOT");
+  if (!parsed.ok()) return DataLossError("snapshot info: " + parsed.status().message(), reason::kBadSnapshot);
   try {
     auto r = parsed->Root<schema::SnapshotInfo>();
     return SnapshotInfo{r.getSize(), r.getMaxRecordedAt(), r.getPreviousSize(), r.getHouseholds()};
   } catch (const kj::Exception& e) {
-    return DataLossError(std::string("snapshot info: ") + e.getDescription().cStr(), "BAD_SNAPSHOT");
+    return DataLossError(std::string("snapshot info: ") + e.getDescription().cStr(), reason::kBadSnapshot);
   }
 }
 
@@ -34,7 +35,7 @@ Status ForEachSnapshotHousehold(const Store& store, uint64_t size, const CodeVis
   for (it->Seek("h"); it->Valid() && it->key().starts_with("h");) {
     std::string_view key = AsView(it->key());
     if (key.size() < 1 + 1 + 8 || key[key.size() - 9] != '\0') {
-      return DataLossError("snapshots: malformed household key", "BAD_SNAPSHOT");
+      return DataLossError("snapshots: malformed household key", reason::kBadSnapshot);
     }
     std::string_view code = key.substr(1, key.size() - 10);
     // Versions of one code are ascending: the first tells whether any is <= size.
@@ -83,7 +84,7 @@ StatusOr<std::pair<uint64_t, int64_t>> ReadApplied(const Store& store, const roc
   auto s = store.db()->Get(ro, store.cf(kCfProjection), AsSlice(kAppliedKey), &v);
   if (s.IsNotFound()) return std::make_pair(uint64_t{0}, int64_t{0});
   if (!s.ok()) return FromRocks(s, "reading projection");
-  if (v.size() != 16) return DataLossError("projection: malformed p/applied", "BAD_PROJECTION");
+  if (v.size() != 16) return DataLossError("projection: malformed p/applied", reason::kBadProjection);
   return std::make_pair(ReadBigEndian64(v), static_cast<int64_t>(ReadBigEndian64(std::string_view(v).substr(8))));
 }
 
@@ -166,7 +167,7 @@ StatusOr<std::vector<std::optional<std::string>>> SnapshotHouseholds::GetManyAft
 
 Status StartFromSnapshot(const Store& store, const SnapshotInfo& info, Core* core) {
   ASSIGN_OR_RETURN(auto areas, store.Get(kCfSnapshots, SnapshotAreasKey(info.size)));
-  if (!areas) return DataLossError(fmt::format("snapshot {}: its areas are missing", info.size), "BAD_SNAPSHOT");
+  if (!areas) return DataLossError(fmt::format("snapshot {}: its areas are missing", info.size), reason::kBadSnapshot);
   RETURN_IF_ERROR(core->AdoptStoredAreaSet(*areas));
   core->SetPosition(info.size, info.max_recorded_at);
   const uint64_t size = info.size;

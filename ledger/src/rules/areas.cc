@@ -1,4 +1,5 @@
 #include "ledger/areas.h"
+#include "ledger/reasons.h"
 
 #include <fmt/format.h>
 
@@ -58,11 +59,11 @@ StatusOr<std::vector<AreaRow>> ParseAreaRows(std::string_view text, std::string_
                       "district_en,subdistrict_code,subdistrict_th,subdistrict_en,... with 2-, 4- and 6-digit "
                       "codes, each the prefix of the next",
                       source, line_no),
-          "BAD_AREA_LIST");
+          reason::kBadAreaList);
     }
     rows.push_back({c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]});
   }
-  if (rows.empty()) return InvalidArgumentError(fmt::format("{}: no areas", source), "BAD_AREA_LIST");
+  if (rows.empty()) return InvalidArgumentError(fmt::format("{}: no areas", source), reason::kBadAreaList);
   return rows;
 }
 

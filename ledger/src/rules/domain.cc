@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "ledger/merkle.h"
+#include "ledger/reasons.h"
 #include "projection/projection_store.h"
 #include "rules/rules.h"
 
@@ -21,12 +22,12 @@ Status ForEachStoredEvent(const Store& store, uint64_t from, uint64_t to,
   uint64_t seq = from;
   for (it->Seek(BigEndian64(from)); it->Valid() && seq < to; it->Next(), ++seq) {
     if (it->key().size() != 8 || ReadBigEndian64(std::string_view(it->key().data(), 8)) != seq) {
-      return DataLossError(fmt::format("events: event {} is missing", seq), "MISSING_EVENT");
+      return DataLossError(fmt::format("events: event {} is missing", seq), reason::kMissingEvent);
     }
     RETURN_IF_ERROR(f(seq, std::string_view(it->value().data(), it->value().size())));
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading events"));
-  if (seq != to) return DataLossError(fmt::format("events: event {} is missing", seq), "MISSING_EVENT");
+  if (seq != to) return DataLossError(fmt::format("events: event {} is missing", seq), reason::kMissingEvent);
   return OkStatus();
 }
 
@@ -49,7 +50,7 @@ StatusOr<std::unique_ptr<DomainState>> DomainState::Load(const Store& store, con
   const uint64_t applied = d->core_.applied();
   if (applied > size) {
     return DataLossError(fmt::format("projection reflects {} events but the store holds {}", applied, size),
-                         "BAD_PROJECTION");
+                         reason::kBadProjection);
   }
   d->core_.TrackChanges(true);
   // Households changed since the last snapshot were only recorded in the
@@ -142,7 +143,7 @@ Status DomainState::WriteSnapshot(const Store& store, rocksdb::WriteBatch* batch
       // Changed earlier, flushed, and dropped from memory since: the
       // projection holds its current state.
       ASSIGN_OR_RETURN(auto v, store.Get(kCfProjection, projection::HouseholdKey(code)));
-      if (!v) return DataLossError("projection: household " + code + " is missing", "BAD_PROJECTION");
+      if (!v) return DataLossError("projection: household " + code + " is missing", reason::kBadProjection);
       batch->Put(store.cf(kCfSnapshots), key, *v);
     }
   }

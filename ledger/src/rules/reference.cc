@@ -1,3 +1,4 @@
+#include "ledger/reasons.h"
 #include "ledger/reference.h"
 
 #include <fmt/format.h>
@@ -47,7 +48,7 @@ std::string_view Trim(std::string_view s) {
 
 StatusOr<std::vector<std::string>> ReadLines(const std::string& path) {
   std::ifstream in(path);
-  if (!in) return NotFoundError(path + ": cannot open reference file", "BAD_REFERENCE");
+  if (!in) return NotFoundError(path + ": cannot open reference file", reason::kBadReference);
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
   return lines;
@@ -87,9 +88,9 @@ const ReferenceData& ReferenceData::Builtin() {
 StatusOr<ReferenceData> ReferenceData::Load(const std::string& areas_csv, const std::string& indicators_csv) {
   ReferenceData r = Builtin();
   if (!areas_csv.empty()) {
-    ASSIGN_OR_RETURN(std::string text, ReadWholeFile(areas_csv, "BAD_REFERENCE"));
+    ASSIGN_OR_RETURN(std::string text, ReadWholeFile(areas_csv, reason::kBadReference));
     auto rows = ParseAreaRows(text, areas_csv);
-    if (!rows.ok()) return InvalidArgumentError(rows.status().message(), "BAD_REFERENCE");
+    if (!rows.ok()) return InvalidArgumentError(rows.status().message(), reason::kBadReference);
     r.SetAreasFromRows(*rows);
   }
   if (!indicators_csv.empty()) {
@@ -110,12 +111,12 @@ StatusOr<ReferenceData> ReferenceData::Load(const std::string& areas_csv, const 
             fmt::format("{}:{}: expected 'indicator,dimension' with indicator 1..{} and dimension one of "
                         "health, living, education, income, access",
                         indicators_csv, i + 1, kMaxIndicator),
-            "BAD_REFERENCE");
+            reason::kBadReference);
       }
       r.indicators_[n] = static_cast<int8_t>(*dim);
       ++rows;
     }
-    if (rows == 0) return InvalidArgumentError(indicators_csv + ": no indicators", "BAD_REFERENCE");
+    if (rows == 0) return InvalidArgumentError(indicators_csv + ": no indicators", reason::kBadReference);
   }
   return r;
 }

@@ -4,6 +4,7 @@
 
 #include "core/digits.h"
 #include "ledger/projection.h"
+#include "ledger/reasons.h"
 
 namespace ledger {
 namespace {
@@ -39,11 +40,11 @@ Status CheckDate(schema::Date::Reader d, std::string_view field) {
   if (y > kMaxYearCe && y - 543 >= kMinYearCe && y - 543 <= kMaxYearCe) {
     return InvalidArgumentError(
         fmt::format("{}: year {} looks like a Buddhist Era year; dates are CE ({} BE = {} CE)", field, y, y, y - 543),
-        "BAD_DATE");
+        reason::kBadDate);
   }
   if (y < kMinYearCe || y > kMaxYearCe || m < 1 || m > 12 || day < 1 || day > DaysInMonth(y, m)) {
     return InvalidArgumentError(fmt::format("{}: {:04d}-{:02d}-{:02d} is not a valid date", field, y, m, day),
-                                "BAD_DATE");
+                                reason::kBadDate);
   }
   return OkStatus();
 }
@@ -57,12 +58,12 @@ Status CheckIdHash(capnp::Data::Reader d, std::string_view field) {
     if (run >= 13) {
       return InvalidArgumentError(
           fmt::format("{}: holds a citizen ID in the clear; send HMAC-SHA-256(operator secret, ID) (PDPA)", field),
-          "CITIZEN_ID_IN_CLEAR");
+          reason::kCitizenIdInClear);
     }
   }
   if (d.size() != kKeyedHashSize) {
     return InvalidArgumentError(fmt::format("{}: must be a 32-byte keyed hash, got {} bytes", field, d.size()),
-                                "BAD_ID_HASH");
+                                reason::kBadIdHash);
   }
   return OkStatus();
 }
@@ -72,7 +73,7 @@ Status CheckEvidence(capnp::List<capnp::Data>::Reader list, std::string_view fie
     if (list[i].size() != 32) {
       return InvalidArgumentError(fmt::format("{}[{}]: must be a 32-byte SHA-256, got {} bytes", field, i,
                                               list[i].size()),
-                                  "BAD_EVIDENCE_HASH");
+                                  reason::kBadEvidenceHash);
     }
   }
   return OkStatus();
@@ -88,7 +89,7 @@ Status CheckEnum(E value, int count, std::string_view field, std::string_view re
 }
 
 Status CheckDimension(schema::Dimension d, std::string_view field) {
-  return CheckEnum(d, kDimensionCount, field, "BAD_DIMENSION");
+  return CheckEnum(d, kDimensionCount, field, reason::kBadDimension);
 }
 
 // `n` must be a BMN indicator number; with `dimension`, an indicator the
@@ -100,7 +101,7 @@ Status CheckIndicator(const ReferenceData& ref, int n, std::optional<schema::Dim
   if (!ref.IndicatorKnown(n)) {
     return InvalidArgumentError(fmt::format("{}: {} is not a BMN indicator number (1..{})", field, n,
                                             kBmnIndicatorCount),
-                                "BAD_INDICATOR");
+                                reason::kBadIndicator);
   }
   auto d = ref.IndicatorDimension(n);
   if (d && dimension && static_cast<uint16_t>(*dimension) < kDimensionCount &&
@@ -108,17 +109,17 @@ Status CheckIndicator(const ReferenceData& ref, int n, std::optional<schema::Dim
     return InvalidArgumentError(
         fmt::format("{}: indicator {} belongs to dimension {}, not {}", field, n, DimensionName(*d),
                     DimensionName(static_cast<Dimension>(static_cast<uint16_t>(*dimension)))),
-        "BAD_INDICATOR");
+        reason::kBadIndicator);
   }
   return OkStatus();
 }
 
 Status Missing(std::string_view field) {
-  return InvalidArgumentError(fmt::format("{}: must not be empty", field), "MISSING_FIELD");
+  return InvalidArgumentError(fmt::format("{}: must not be empty", field), reason::kMissingField);
 }
 
 Status UnknownArea(std::string_view field, std::string_view code) {
-  return InvalidArgumentError(fmt::format("{}: '{}' is not a known DOPA area code", field, code), "UNKNOWN_AREA");
+  return InvalidArgumentError(fmt::format("{}: '{}' is not a known DOPA area code", field, code), reason::kUnknownArea);
 }
 
 bool AgencyRegistered(const RuleContext& ctx, std::string_view code) {
@@ -137,34 +138,34 @@ Status CheckTargetedFields(const RuleContext& ctx, P::Reader p, std::string_view
   if (Sv(t.getHouseCode()) != household) {
     return InvalidArgumentError(fmt::format("{}.houseCode: '{}' differs from the event's household '{}'", f,
                                             Sv(t.getHouseCode()), household),
-                                "HOUSE_CODE_MISMATCH");
+                                reason::kHouseCodeMismatch);
   }
   std::string_view sub = Sv(t.getSubdistrict());
   if (!IsDigits(sub, 6) || !ctx.reference.AreaExists(sub)) return UnknownArea(fmt::format("{}.subdistrict", f), sub);
   if (Sv(t.getDistrict()) != sub.substr(0, 4)) {
     return InvalidArgumentError(fmt::format("{}.district: '{}' is not the district of sub-district {}", f,
                                             Sv(t.getDistrict()), sub),
-                                "AREA_MISMATCH");
+                                reason::kAreaMismatch);
   }
   if (Sv(t.getProvince()) != sub.substr(0, 2)) {
     return InvalidArgumentError(fmt::format("{}.province: '{}' is not the province of sub-district {}", f,
                                             Sv(t.getProvince()), sub),
-                                "AREA_MISMATCH");
+                                reason::kAreaMismatch);
   }
   std::string_view village = Sv(t.getVillage());
   if (!village.empty() && (!IsDigits(village, 8) || village.substr(0, 6) != sub || village.substr(6) == "00")) {
     return InvalidArgumentError(
         fmt::format("{}.village: '{}' must be PPDDTTMM within sub-district {} (MM 01..99)", f, village, sub),
-        "AREA_MISMATCH");
+        reason::kAreaMismatch);
   }
   const int year = t.getSurveyYear();
   if (year < kMinSurveyYearBe || year > kMaxSurveyYearBe) {
     return InvalidArgumentError(
         fmt::format("{}.surveyYear: {} is not a Buddhist Era year in {}..{}", f, year, kMinSurveyYearBe,
                     kMaxSurveyYearBe),
-        "BAD_SURVEY_YEAR");
+        reason::kBadSurveyYear);
   }
-  RETURN_IF_ERROR(CheckEnum(t.getSource(), kTargetSourceCount, fmt::format("{}.source", f), "BAD_SOURCE"));
+  RETURN_IF_ERROR(CheckEnum(t.getSource(), kTargetSourceCount, fmt::format("{}.source", f), reason::kBadSource));
   auto failing = t.getFailingIndicators();
   for (unsigned i = 0; i < failing.size(); ++i) {
     RETURN_IF_ERROR(CheckIndicator(ctx.reference, failing[i], std::nullopt,
@@ -174,7 +175,7 @@ Status CheckTargetedFields(const RuleContext& ctx, P::Reader p, std::string_view
   if (t.getMembers() == 0 || t.getMembers() < hashes.size()) {
     return InvalidArgumentError(fmt::format("{}.members: {} must be at least 1 and at least the {} member ID hashes",
                                             f, t.getMembers(), hashes.size()),
-                                "BAD_MEMBERS");
+                                reason::kBadMembers);
   }
   for (unsigned i = 0; i < hashes.size(); ++i) {
     RETURN_IF_ERROR(CheckIdHash(hashes[i], fmt::format("{}.memberIdHashes[{}]", f, i)));
@@ -187,7 +188,7 @@ Status CheckTargetedFields(const RuleContext& ctx, P::Reader p, std::string_view
         return FailedPreconditionError(
             fmt::format("{}.surveyYear: household {} was already targeted for survey year {} (event {})", f,
                         household, year, r.seq),
-            "ALREADY_TARGETED_THIS_YEAR");
+            reason::kAlreadyTargetedThisYear);
       }
     }
   }
@@ -206,9 +207,9 @@ Status CheckPlanFields(const RuleContext& ctx, P::Reader p, std::string_view f) 
     if (!AgencyRegistered(ctx, Sv(a.getResponsibleAgency()))) {
       return InvalidArgumentError(
           fmt::format("{}.responsibleAgency: '{}' is not a registered agency", af, Sv(a.getResponsibleAgency())),
-          "UNKNOWN_AGENCY");
+          reason::kUnknownAgency);
     }
-    RETURN_IF_ERROR(CheckEnum(a.getTargetLevel(), kLevelCount, af + ".targetLevel", "BAD_LEVEL"));
+    RETURN_IF_ERROR(CheckEnum(a.getTargetLevel(), kLevelCount, af + ".targetLevel", reason::kBadLevel));
     RETURN_IF_ERROR(CheckDate(a.getDueDate(), af + ".dueDate"));
   }
   return OkStatus();
@@ -224,7 +225,7 @@ Status CheckAssistanceFields(const RuleContext& ctx, P::Reader p, std::string_vi
     return InvalidArgumentError(
         fmt::format("{}.valueSatang: {} is negative; money is a non-negative number of satang", f,
                     a.getValueSatang()),
-        "NEGATIVE_VALUE");
+        reason::kNegativeValue);
   }
   if (a.getBeneficiary().size() > 0) RETURN_IF_ERROR(CheckIdHash(a.getBeneficiary(), fmt::format("{}.beneficiary", f)));
   RETURN_IF_ERROR(CheckEvidence(a.getEvidence(), fmt::format("{}.evidence", f)));
@@ -233,11 +234,11 @@ Status CheckAssistanceFields(const RuleContext& ctx, P::Reader p, std::string_vi
     return InvalidArgumentError(
         fmt::format("{}.planActionRef: {} is not an action of the household's plan ({} actions)", f, ref,
                     PlanSize(ctx.household)),
-        "BAD_PLAN_ACTION_REF");
+        reason::kBadPlanActionRef);
   }
   if (ref >= 0 && ctx.household->summary.plan_actions[ref].voided) {
     return InvalidArgumentError(fmt::format("{}.planActionRef: action {} belongs to a voided plan", f, ref),
-                                "BAD_PLAN_ACTION_REF");
+                                reason::kBadPlanActionRef);
   }
   return OkStatus();
 }
@@ -269,7 +270,7 @@ Status CheckHouseholdFields(const RuleContext& ctx, P::Reader p, std::string_vie
           return InvalidArgumentError(
               fmt::format("{}householdVisited.location.gps: ({:.6f}, {:.6f}) is outside Thailand", f,
                           g.getLatMicrodeg() / 1e6, g.getLonMicrodeg() / 1e6),
-              "BAD_LOCATION");
+              reason::kBadLocation);
         }
       }
       return CheckEvidence(v.getEvidence(), fmt::format("{}householdVisited.evidence", f));
@@ -288,9 +289,9 @@ Status CheckHouseholdFields(const RuleContext& ctx, P::Reader p, std::string_vie
     case P::WELFARE_RIGHT_CHECKED: {
       auto w = p.getWelfareRightChecked();
       RETURN_IF_ERROR(CheckEnum(w.getRight(), kWelfareRightCount, fmt::format("{}welfareRightChecked.right", f),
-                                "BAD_WELFARE_RIGHT"));
+                                reason::kBadWelfareRight));
       return CheckEnum(w.getResult(), kWelfareResultCount, fmt::format("{}welfareRightChecked.result", f),
-                       "BAD_WELFARE_RESULT");
+                       reason::kBadWelfareResult);
     }
     case P::ASSISTANCE_GIVEN:
       return CheckAssistanceFields(ctx, p, fmt::format("{}assistanceGiven", f));
@@ -299,7 +300,7 @@ Status CheckHouseholdFields(const RuleContext& ctx, P::Reader p, std::string_vie
       if (!AgencyRegistered(ctx, Sv(r.getToAgency()))) {
         return InvalidArgumentError(
             fmt::format("{}referred.toAgency: '{}' is not a registered agency", f, Sv(r.getToAgency())),
-            "UNKNOWN_AGENCY");
+            reason::kUnknownAgency);
       }
       if (r.getProblem().size() == 0) return Missing(fmt::format("{}referred.problem", f));
       return CheckDimension(r.getDimension(), fmt::format("{}referred.dimension", f));
@@ -309,10 +310,10 @@ Status CheckHouseholdFields(const RuleContext& ctx, P::Reader p, std::string_vie
                             fmt::format("{}indicatorResolved.indicator", f), /*allow_none=*/false);
     case P::LEVEL_ASSESSED:
       return CheckEnum(p.getLevelAssessed().getLevel(), kLevelCount, fmt::format("{}levelAssessed.level", f),
-                       "BAD_LEVEL");
+                       reason::kBadLevel);
     case P::HOUSEHOLD_EXITED:
       return CheckEnum(p.getHouseholdExited().getReason(), kExitReasonCount,
-                       fmt::format("{}householdExited.reason", f), "BAD_EXIT_REASON");
+                       fmt::format("{}householdExited.reason", f), reason::kBadExitReason);
     default:
       return OkStatus();
   }
@@ -322,7 +323,7 @@ Status CheckHouseholdFields(const RuleContext& ctx, P::Reader p, std::string_vie
 
 Status CheckRegistryEvent(const RuleContext& ctx, schema::EventBody::Reader body) {
   if (body.getHousehold().size() != 0) {
-    return InvalidArgumentError("household: must be empty on registry events", "UNEXPECTED_HOUSEHOLD");
+    return InvalidArgumentError("household: must be empty on registry events", reason::kUnexpectedHousehold);
   }
   auto p = body.getPayload();
   if (p.isAgencyRegistered()) {
@@ -337,7 +338,7 @@ Status CheckRegistryEvent(const RuleContext& ctx, schema::EventBody::Reader body
     }
   } else if (p.isOfficerRegistered()) {
     auto o = p.getOfficerRegistered();
-    RETURN_IF_ERROR(CheckEnum(o.getRole(), 4, "officerRegistered.role", "BAD_ROLE"));
+    RETURN_IF_ERROR(CheckEnum(o.getRole(), 4, "officerRegistered.role", reason::kBadRole));
     auto areas = o.getAreas();
     for (unsigned i = 0; i < areas.size(); ++i) {
       std::string_view code = Sv(areas[i]);
@@ -357,13 +358,13 @@ Status CheckCorrection(const RuleContext& ctx, schema::EventBody::Reader body) {
   if (target_seq >= ctx.seq) {
     return NotFoundError(fmt::format("correction.correctedSeq: event {} does not exist (the log has {} events)",
                                      target_seq, ctx.seq),
-                         "CORRECTION_TARGET_MISSING");
+                         reason::kCorrectionTargetMissing);
   }
   const Record* target = ctx.household ? ctx.household->FindRecord(target_seq) : nullptr;
   if (!target) {
     return FailedPreconditionError(
         fmt::format("correction.correctedSeq: event {} is not an event of household {}", target_seq, household),
-        "CORRECTION_OTHER_HOUSEHOLD");
+        reason::kCorrectionOtherHousehold);
   }
   auto given = c.getCorrectedHash();
   ASSIGN_OR_RETURN(Hash actual, ctx.leaf_hash(target_seq));
@@ -371,12 +372,12 @@ Status CheckCorrection(const RuleContext& ctx, schema::EventBody::Reader body) {
     return FailedPreconditionError(
         fmt::format("correction.correctedHash: does not match the leaf hash of event {} ({})", target_seq,
                     ToHex(actual)),
-        "CORRECTION_HASH_MISMATCH");
+        reason::kCorrectionHashMismatch);
   }
   if (target->kind == EventKind::kCorrection) {
     return FailedPreconditionError(
         fmt::format("correction.correctedSeq: event {} is itself a Correction; correct the original event", target_seq),
-        "CORRECTION_OF_CORRECTION");
+        reason::kCorrectionOfCorrection);
   }
   const bool by_operator = body.getOfficer().size() == 0;   // signed by the operator's root key (registry.h)
   if (!by_operator && Sv(body.getAgency()) != ctx.core.Str(target->agency)) {
@@ -384,7 +385,7 @@ Status CheckCorrection(const RuleContext& ctx, schema::EventBody::Reader body) {
         fmt::format("agency: '{}' may not correct event {}, recorded by agency '{}' (only the recording agency or "
                     "the operator may)",
                     Sv(body.getAgency()), target_seq, ctx.core.Str(target->agency)),
-        "CORRECTION_NOT_RECORDER");
+        reason::kCorrectionNotRecorder);
   }
   auto action = c.getAction();
   if (action.isReplacement()) {
@@ -394,7 +395,7 @@ Status CheckCorrection(const RuleContext& ctx, schema::EventBody::Reader body) {
       return InvalidArgumentError(
           fmt::format("correction.replacement: a {} cannot replace event {}, a {}",
                       EventKindName(static_cast<EventKind>(kind)), target_seq, EventKindName(target->kind)),
-          "CORRECTION_KIND_MISMATCH");
+          reason::kCorrectionKindMismatch);
     }
     RETURN_IF_ERROR(CheckHouseholdFields(ctx, replacement, household, "correction.replacement.", target_seq));
   }
@@ -406,22 +407,22 @@ Status CheckHouseholdEvent(const RuleContext& ctx, schema::EventBody::Reader bod
   std::string_view household = Sv(body.getHousehold());
   if (household.empty()) {
     return InvalidArgumentError(fmt::format("household: required on {} events", EventKindName(static_cast<EventKind>(p.which()))),
-                                "MISSING_HOUSEHOLD");
+                                reason::kMissingHousehold);
   }
   if (!IsDigits(household, 11)) {
     return InvalidArgumentError(fmt::format("household: '{}' is not an 11-digit house code", household),
-                                "BAD_HOUSE_CODE");
+                                reason::kBadHouseCode);
   }
   const projection::Summary* s = ctx.household ? &ctx.household->summary : nullptr;
   if (!p.isHouseholdTargeted() && !(s && s->targeted)) {
     return FailedPreconditionError(fmt::format("household: {} is not targeted (no HouseholdTargeted counts)", household),
-                                   "HOUSEHOLD_NOT_TARGETED");
+                                   reason::kHouseholdNotTargeted);
   }
   if (!p.isCorrection() && s && s->exited) {
     return FailedPreconditionError(
         fmt::format("household: {} exited at event {} ({}); void that exit with a Correction to record more",
                     household, s->exit_seq, ExitReasonName(s->exit_reason)),
-        "HOUSEHOLD_EXITED");
+        reason::kHouseholdExited);
   }
   if (p.isCorrection()) return CheckCorrection(ctx, body);
   RETURN_IF_ERROR(CheckHouseholdFields(ctx, p, household, "", ~uint64_t{0}));
@@ -436,14 +437,14 @@ Status CheckHouseholdEvent(const RuleContext& ctx, schema::EventBody::Reader bod
         return FailedPreconditionError(
             fmt::format("mentorAssigned.officerId: '{}' is {}", officer,
                         it == officers.end() ? "not a registered officer" : "revoked"),
-            "OFFICER_NOT_ACTIVE");
+            reason::kOfficerNotActive);
       }
       if (auto id = ctx.core.FindStr(officer)) {
         for (projection::StrId m : s->mentors) {
           if (m == *id) {
             return FailedPreconditionError(
                 fmt::format("mentorAssigned.officerId: '{}' is already a mentor of household {}", officer, household),
-                "ALREADY_MENTOR");
+                reason::kAlreadyMentor);
           }
         }
       }
@@ -456,7 +457,7 @@ Status CheckHouseholdEvent(const RuleContext& ctx, schema::EventBody::Reader bod
         return FailedPreconditionError(
             fmt::format("mentorReleased.officerId: '{}' is not a mentor of household {}",
                         Sv(p.getMentorReleased().getOfficerId()), household),
-            "NOT_A_MENTOR");
+            reason::kNotAMentor);
       }
       return OkStatus();
     }
@@ -465,7 +466,7 @@ Status CheckHouseholdEvent(const RuleContext& ctx, schema::EventBody::Reader bod
       if (!(s->failing & (uint64_t{1} << n))) {
         return FailedPreconditionError(
             fmt::format("indicatorResolved.indicator: indicator {} is not failing for household {}", n, household),
-            "INDICATOR_NOT_FAILING");
+            reason::kIndicatorNotFailing);
       }
       return OkStatus();
     }
@@ -482,7 +483,7 @@ Status CheckRules(const RuleContext& ctx, schema::EventBody::Reader body) {
   const int minute = occurred.getMinuteOfDay();
   if (minute < -1 || minute > 1439) {
     return InvalidArgumentError(fmt::format("occurredAt.minuteOfDay: {} is not in 0..1439 (or -1)", minute),
-                                "BAD_TIME");
+                                reason::kBadTime);
   }
   // Declared dates may not run ahead of the server's Bangkok date (one day of slack).
   CivilDate today = BangkokDate(ctx.recorded_at_ns);
@@ -491,7 +492,7 @@ Status CheckRules(const RuleContext& ctx, schema::EventBody::Reader body) {
   if (when > latest_ok) {
     return InvalidArgumentError(fmt::format("occurredAt.date: {} is after the recording date {}", FormatDate(when),
                                             FormatDate(today)),
-                                "OCCURRED_IN_FUTURE");
+                                reason::kOccurredInFuture);
   }
   auto which = body.getPayload().which();
   if (!IsHouseholdKind(which)) return CheckRegistryEvent(ctx, body);

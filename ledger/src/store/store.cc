@@ -1,4 +1,5 @@
 #include "store/store.h"
+#include "ledger/reasons.h"
 
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
@@ -65,10 +66,10 @@ std::string IndexKey(std::string_view id, uint64_t seq) {
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return OkStatus();
   std::string msg = std::string(what) + ": " + s.ToString();
-  if (s.IsCorruption()) return DataLossError(msg, "STORE_CORRUPT");
+  if (s.IsCorruption()) return DataLossError(msg, reason::kStoreCorrupt);
   if (s.IsNotFound()) return NotFoundError(msg);
   if (s.IsInvalidArgument()) return InvalidArgumentError(msg);
-  if (s.IsIOError()) return UnavailableError(msg, "STORE_IO");
+  if (s.IsIOError()) return UnavailableError(msg, reason::kStoreIo);
   return InternalError(msg);
 }
 
@@ -77,7 +78,7 @@ namespace {
 // file) that is missing means a damaged store, not a passing I/O problem.
 Status OpenError(const rocksdb::Status& s, const std::string& dir) {
   if (s.IsPathNotFound()) {
-    return DataLossError("opening " + dir + ": a store file is missing: " + s.ToString(), "STORE_CORRUPT");
+    return DataLossError("opening " + dir + ": a store file is missing: " + s.ToString(), reason::kStoreCorrupt);
   }
   return FromRocks(s, "opening " + dir);
 }
@@ -89,19 +90,19 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode,
   std::error_code ec;
   bool has_db = fs::exists(fs::path(dir) / "CURRENT", ec);
   if (mode == Mode::kCreate) {
-    if (has_db) return AlreadyExistsError(dir + " already holds a store", "STORE_EXISTS");
+    if (has_db) return AlreadyExistsError(dir + " already holds a store", reason::kStoreExists);
     if (fs::exists(dir, ec) && !fs::is_empty(dir, ec)) {
-      return FailedPreconditionError(dir + " exists and is not empty", "NOT_EMPTY");
+      return FailedPreconditionError(dir + " exists and is not empty", reason::kNotEmpty);
     }
   } else if (!has_db) {
-    if (!fs::exists(dir, ec)) return NotFoundError(dir + ": no such directory", "NO_STORE");
+    if (!fs::exists(dir, ec)) return NotFoundError(dir + ": no such directory", reason::kNoStore);
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
       if (entry.path().filename().string().starts_with("MANIFEST-")) {
         return DataLossError(dir + " holds RocksDB files but no CURRENT file: the store is damaged",
-                             "STORE_CORRUPT");
+                             reason::kStoreCorrupt);
       }
     }
-    return FailedPreconditionError(dir + " is not a ledger store (no RocksDB CURRENT file)", "NOT_A_STORE");
+    return FailedPreconditionError(dir + " is not a ledger store (no RocksDB CURRENT file)", reason::kNotAStore);
   }
 
   rocksdb::Options db_options;
@@ -161,10 +162,10 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode,
       if (has(i)) continue;
       if (any_ours) {
         return DataLossError(dir + ": column family '" + kCfNames[i] + "' is missing: the store is damaged",
-                             "STORE_CORRUPT");
+                             reason::kStoreCorrupt);
       }
       return FailedPreconditionError(
-          dir + " is not a ledger store (column family '" + kCfNames[i] + "' missing)", "NOT_A_STORE");
+          dir + " is not a ledger store (column family '" + kCfNames[i] + "' missing)", reason::kNotAStore);
     }
   }
 
@@ -179,7 +180,7 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode,
   }
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-      return UnavailableError(dir + " is in use by another process: " + s.ToString(), "STORE_LOCKED");
+      return UnavailableError(dir + " is in use by another process: " + s.ToString(), reason::kStoreLocked);
     }
     return OpenError(s, dir);
   }
@@ -213,7 +214,7 @@ StatusOr<uint64_t> Store::CountEvents() const {
   it->SeekToLast();
   if (!it->status().ok()) return FromRocks(it->status(), "reading events");
   if (!it->Valid()) return uint64_t{0};
-  if (it->key().size() != 8) return DataLossError("events: malformed key of " + std::to_string(it->key().size()) + " bytes", "BAD_KEY");
+  if (it->key().size() != 8) return DataLossError("events: malformed key of " + std::to_string(it->key().size()) + " bytes", reason::kBadKey);
   return ReadBigEndian64(std::string_view(it->key().data(), 8)) + 1;
 }
 
@@ -223,7 +224,7 @@ StatusOr<std::vector<uint64_t>> Store::IndexSeqs(Cf c, std::string_view id) cons
   std::vector<uint64_t> seqs;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handles_[c]));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    if (it->key().size() != prefix.size() + 8) return DataLossError("malformed index key", "BAD_KEY");
+    if (it->key().size() != prefix.size() + 8) return DataLossError("malformed index key", reason::kBadKey);
     seqs.push_back(ReadBigEndian64(std::string_view(it->key().data() + prefix.size(), 8)));
   }
   if (!it->status().ok()) return FromRocks(it->status(), std::string("reading ") + kCfNames[c]);

@@ -7,6 +7,7 @@
 //     same key (x/mod skips repeats unchecked).
 // Base64 is decoded strictly (padded, canonical, no whitespace).
 #include "ledger/note.h"
+#include "ledger/reasons.h"
 
 #include <algorithm>
 #include <utility>
@@ -18,18 +19,13 @@ constexpr uint8_t kAlgEd25519 = 0x01;
 constexpr size_t kMaxSignatures = 100;
 // "— " : U+2014 EM DASH, then a space.
 constexpr std::string_view kSigPrefix = "\xE2\x80\x94 ";
-constexpr char kReasonMalformed[] = "MALFORMED_NOTE";
-constexpr char kReasonBadSignature[] = "BAD_SIGNATURE";
-constexpr char kReasonUnverified[] = "UNVERIFIED_NOTE";
-constexpr char kReasonBadKey[] = "BAD_NOTE_KEY";
-constexpr char kReasonBadCheckpoint[] = "BAD_CHECKPOINT";
 
 Status Malformed(std::string why) {
-  return InvalidArgumentError("malformed note: " + why, kReasonMalformed);
+  return InvalidArgumentError("malformed note: " + why, reason::kMalformedNote);
 }
-Status BadKey(std::string why) { return InvalidArgumentError(why, kReasonBadKey); }
+Status BadKey(std::string why) { return InvalidArgumentError(why, reason::kBadNoteKey); }
 Status BadCheckpoint(std::string why) {
-  return InvalidArgumentError("malformed checkpoint: " + why, kReasonBadCheckpoint);
+  return InvalidArgumentError("malformed checkpoint: " + why, reason::kBadCheckpoint);
 }
 
 // Decodes one UTF-8 sequence at the start of `s` (non-empty). Returns the code
@@ -247,7 +243,7 @@ NoteVerifier NoteSigner::verifier() const {
 StatusOr<std::string> NoteSigner::Sign(std::string_view text) const {
   if (!key_) return InternalError("note signer has no key");
   if (!IsValidName(name_)) {
-    return InvalidArgumentError("invalid note signer name '" + name_ + "'", kReasonBadKey);
+    return InvalidArgumentError("invalid note signer name '" + name_ + "'", reason::kBadNoteKey);
   }
   RETURN_IF_ERROR(CheckNoteText(text));
   std::string sig;
@@ -302,7 +298,7 @@ StatusOr<OpenedNote> OpenNote(std::string_view note, const std::vector<NoteVerif
       if (v.name() != name || v.key_hash() != sig.key_hash) continue;
       if (verifier != nullptr && verifier->public_key() != v.public_key()) {
         return InvalidArgumentError(
-            "ambiguous known keys for " + sig.name + "+" + KeyHashHex(sig.key_hash), kReasonBadKey);
+            "ambiguous known keys for " + sig.name + "+" + KeyHashHex(sig.key_hash), reason::kBadNoteKey);
       }
       verifier = &v;
     }
@@ -327,7 +323,7 @@ StatusOr<OpenedNote> OpenNote(std::string_view note, const std::vector<NoteVerif
     if (!verifier->Verify(text, sig.signature)) {
       return InvalidArgumentError(
           "invalid signature for key " + sig.name + "+" + KeyHashHex(sig.key_hash),
-          kReasonBadSignature);
+          reason::kBadSignature);
     }
     bool have_key = false;
     for (const NoteSignature& s : out.verified) {
@@ -336,7 +332,7 @@ StatusOr<OpenedNote> OpenNote(std::string_view note, const std::vector<NoteVerif
     if (!have_key) out.verified.push_back(std::move(sig));
   }
   if (out.verified.empty()) {
-    return PermissionDeniedError("note has no signature from a known key", kReasonUnverified);
+    return PermissionDeniedError("note has no signature from a known key", reason::kUnverifiedNote);
   }
   return out;
 }

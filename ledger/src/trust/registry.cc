@@ -1,4 +1,5 @@
 #include "trust/registry.h"
+#include "ledger/reasons.h"
 
 #include <fmt/format.h>
 
@@ -34,12 +35,12 @@ Status KeyRegistry::Load(const Store& store) {
     std::string_view key(it->key().data(), it->key().size());
     std::string_view v(it->value().data(), it->value().size());
     if (key.starts_with(kAgencyPrefix)) {
-      if (v.size() != 8 + 32) return DataLossError("registry: malformed agency entry", "BAD_REGISTRY");
+      if (v.size() != 8 + 32) return DataLossError("registry: malformed agency entry", reason::kBadRegistry);
       agencies_[std::string(key.substr(kAgencyPrefix.size()))] = {std::string(v.substr(8)),
                                                                  ReadBigEndian64(v)};
     } else if (key.starts_with(kOfficerPrefix)) {
       if (v.size() < 17 || v.size() < 17 + static_cast<uint8_t>(v[16])) {
-        return DataLossError("registry: malformed officer entry", "BAD_REGISTRY");
+        return DataLossError("registry: malformed officer entry", reason::kBadRegistry);
       }
       Officer o;
       o.registered_seq = ReadBigEndian64(v);
@@ -66,26 +67,26 @@ StatusOr<std::string> KeyRegistry::SignerKey(schema::EventBody::Reader body) con
   if (which == schema::Payload::OFFICER_REGISTERED || which == schema::Payload::OFFICER_KEY_REVOKED) {
     auto a = agencies_.find(agency);
     if (a == agencies_.end()) {
-      return PermissionDeniedError(fmt::format("agency: '{}' is not registered", agency), "UNKNOWN_AGENCY");
+      return PermissionDeniedError(fmt::format("agency: '{}' is not registered", agency), reason::kUnknownAgency);
     }
     return a->second.public_key;
   }
   if (agencies_.find(agency) == agencies_.end()) {
-    return PermissionDeniedError(fmt::format("agency: '{}' is not registered", agency), "UNKNOWN_AGENCY");
+    return PermissionDeniedError(fmt::format("agency: '{}' is not registered", agency), reason::kUnknownAgency);
   }
   auto o = officers_.find(officer);
   if (o == officers_.end()) {
-    return PermissionDeniedError(fmt::format("officer: '{}' is not registered", officer), "UNKNOWN_OFFICER");
+    return PermissionDeniedError(fmt::format("officer: '{}' is not registered", officer), reason::kUnknownOfficer);
   }
   if (o->second.agency != agency) {
     return PermissionDeniedError(
         fmt::format("officer: '{}' belongs to agency '{}', not '{}'", officer, o->second.agency, agency),
-        "OFFICER_AGENCY_MISMATCH");
+        reason::kOfficerAgencyMismatch);
   }
   if (o->second.revoked) {
     return PermissionDeniedError(
         fmt::format("officer: the key of '{}' was revoked at seq {}", officer, o->second.revoked_seq),
-        "KEY_REVOKED");
+        reason::kKeyRevoked);
   }
   return o->second.public_key;
 }
@@ -96,32 +97,32 @@ Status KeyRegistry::Check(schema::EventBody::Reader body) const {
     case schema::Payload::AGENCY_REGISTERED: {
       auto a = p.getAgencyRegistered();
       std::string code = a.getCode();
-      if (code.empty()) return InvalidArgumentError("agencyRegistered.code: empty", "MISSING_FIELD");
+      if (code.empty()) return InvalidArgumentError("agencyRegistered.code: empty", reason::kMissingField);
       if (code != std::string(body.getAgency().cStr())) {
-        return InvalidArgumentError("agencyRegistered.code: must equal the body's agency", "AGENCY_MISMATCH");
+        return InvalidArgumentError("agencyRegistered.code: must equal the body's agency", reason::kAgencyMismatch);
       }
       if (agencies_.count(code)) {
         return AlreadyExistsError(fmt::format("agencyRegistered.code: '{}' is already registered", code),
-                                  "AGENCY_EXISTS");
+                                  reason::kAgencyExists);
       }
       if (a.getPublicKey().size() != 32) {
-        return InvalidArgumentError("agencyRegistered.publicKey: must be 32 bytes", "BAD_PUBLIC_KEY");
+        return InvalidArgumentError("agencyRegistered.publicKey: must be 32 bytes", reason::kBadPublicKey);
       }
       return OkStatus();
     }
     case schema::Payload::OFFICER_REGISTERED: {
       auto o = p.getOfficerRegistered();
       std::string id = o.getOfficerId();
-      if (id.empty()) return InvalidArgumentError("officerRegistered.officerId: empty", "MISSING_FIELD");
+      if (id.empty()) return InvalidArgumentError("officerRegistered.officerId: empty", reason::kMissingField);
       if (std::string(o.getAgency().cStr()) != std::string(body.getAgency().cStr())) {
-        return InvalidArgumentError("officerRegistered.agency: must equal the body's agency", "AGENCY_MISMATCH");
+        return InvalidArgumentError("officerRegistered.agency: must equal the body's agency", reason::kAgencyMismatch);
       }
       if (officers_.count(id)) {
         return AlreadyExistsError(fmt::format("officerRegistered.officerId: '{}' is already registered", id),
-                                  "OFFICER_EXISTS");
+                                  reason::kOfficerExists);
       }
       if (o.getPublicKey().size() != 32) {
-        return InvalidArgumentError("officerRegistered.publicKey: must be 32 bytes", "BAD_PUBLIC_KEY");
+        return InvalidArgumentError("officerRegistered.publicKey: must be 32 bytes", reason::kBadPublicKey);
       }
       return OkStatus();
     }
@@ -131,15 +132,15 @@ Status KeyRegistry::Check(schema::EventBody::Reader body) const {
       auto it = officers_.find(id);
       if (it == officers_.end()) {
         return NotFoundError(fmt::format("officerKeyRevoked.officerId: '{}' is not registered", id),
-                             "UNKNOWN_OFFICER");
+                             reason::kUnknownOfficer);
       }
       if (it->second.agency != std::string(body.getAgency().cStr())) {
         return PermissionDeniedError("officerKeyRevoked.officerId: officer of another agency",
-                                     "OFFICER_AGENCY_MISMATCH");
+                                     reason::kOfficerAgencyMismatch);
       }
       if (it->second.revoked) {
         return FailedPreconditionError(fmt::format("officerKeyRevoked.officerId: '{}' is already revoked", id),
-                                       "KEY_REVOKED");
+                                       reason::kKeyRevoked);
       }
       return OkStatus();
     }

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "ledger/event_codec.h"
+#include "ledger/reasons.h"
 
 namespace ledger {
 namespace {
@@ -62,9 +63,9 @@ std::string SignBody(schema::EventBody::Reader body, const PrivateKey& key) {
 StatusOr<MessageBytes> MessageBytes::Parse(std::string_view bytes, bool framed) {
   if (bytes.size() % sizeof(capnp::word) != 0) {
     return InvalidArgumentError(fmt::format("message of {} bytes is not a whole number of words", bytes.size()),
-                                "MALFORMED_MESSAGE");
+                                reason::kMalformedMessage);
   }
-  if (bytes.empty()) return InvalidArgumentError("empty message", "MALFORMED_MESSAGE");
+  if (bytes.empty()) return InvalidArgumentError("empty message", reason::kMalformedMessage);
   MessageBytes m;
   m.words_ = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
   memcpy(m.words_.begin(), bytes.data(), bytes.size());
@@ -80,7 +81,7 @@ StatusOr<MessageBytes> MessageBytes::Parse(std::string_view bytes, bool framed) 
     (void)m.reader_->getRoot<capnp::AnyPointer>().targetSize();
   } catch (const kj::Exception& e) {
     return InvalidArgumentError(std::string("malformed Cap'n Proto message: ") + e.getDescription().cStr(),
-                                "MALFORMED_MESSAGE");
+                                reason::kMalformedMessage);
   }
   return m;
 }

@@ -37,6 +37,7 @@
 #include "ledger/event.h"
 #include "ledger/event_codec.h"
 #include "ledger/merkle.h"
+#include "ledger/reasons.h"
 
 namespace ledger {
 namespace {
@@ -459,7 +460,7 @@ void FillStruct(DynamicStruct::Builder s, const json& v, const std::string& path
   FillFields(s, v, path);
 }
 
-Status ToStatus(const BadJson& e) { return InvalidArgumentError(e.message, "BAD_JSON"); }
+Status ToStatus(const BadJson& e) { return InvalidArgumentError(e.message, reason::kBadJson); }
 
 }  // namespace
 
@@ -494,13 +495,13 @@ std::string FormatTimestampNs(int64_t ns) {
 
 StatusOr<nlohmann::json> EventToJson(std::string_view leaf_bytes) {
   auto parsed = MessageBytes::Parse(leaf_bytes, /*framed=*/false);
-  if (!parsed.ok()) return DataLossError(parsed.status().message(), "BAD_LEAF");
+  if (!parsed.ok()) return DataLossError(parsed.status().message(), reason::kBadLeaf);
   try {
-    if (!parsed->IsCanonical()) return DataLossError("leaf bytes are not canonical", "BAD_LEAF");
+    if (!parsed->IsCanonical()) return DataLossError("leaf bytes are not canonical", reason::kBadLeaf);
     auto env = parsed->Root<schema::Envelope>();
     auto body = env.getSigned().getBody();
     auto which = static_cast<uint16_t>(body.getPayload().which());
-    if (which >= kEventKindCount) return DataLossError(fmt::format("unknown event kind {}", which), "BAD_LEAF");
+    if (which >= kEventKindCount) return DataLossError(fmt::format("unknown event kind {}", which), reason::kBadLeaf);
     // Payload fields first, so that the envelope keys below always win.
     json out = PayloadToJson(DynamicStruct::Reader(body.getPayload()));
     out["seq"] = env.getSeq();
@@ -528,14 +529,14 @@ StatusOr<nlohmann::json> EventToJson(std::string_view leaf_bytes) {
     out["signature"] = DataHex(env.getSigned().getSignature());
     return out;
   } catch (const kj::Exception& e) {
-    return DataLossError(std::string("malformed envelope: ") + e.getDescription().cStr(), "BAD_LEAF");
+    return DataLossError(std::string("malformed envelope: ") + e.getDescription().cStr(), reason::kBadLeaf);
   } catch (const BadJson& e) {
-    return DataLossError(e.message, "BAD_LEAF");
+    return DataLossError(e.message, reason::kBadLeaf);
   }
 }
 
 StatusOr<std::string> BodyFromJson(const nlohmann::json& event) {
-  if (!event.is_object()) return InvalidArgumentError("event: expected a JSON object", "BAD_JSON");
+  if (!event.is_object()) return InvalidArgumentError("event: expected a JSON object", reason::kBadJson);
   try {
     capnp::MallocMessageBuilder msg;
     auto body = msg.initRoot<schema::EventBody>();
@@ -605,18 +606,18 @@ StatusOr<std::string> BodyFromJson(const nlohmann::json& event) {
   } catch (const BadJson& e) {
     return ToStatus(e);
   } catch (const kj::Exception& e) {
-    return InvalidArgumentError(std::string("event: ") + e.getDescription().cStr(), "BAD_JSON");
+    return InvalidArgumentError(std::string("event: ") + e.getDescription().cStr(), reason::kBadJson);
   }
 }
 
 StatusOr<std::string> SignBodyBytes(std::string_view body_canonical, const PrivateKey& key) {
   auto parsed = MessageBytes::Parse(body_canonical, /*framed=*/false);
-  if (!parsed.ok()) return InvalidArgumentError("body: " + parsed.status().message(), "MALFORMED_MESSAGE");
+  if (!parsed.ok()) return InvalidArgumentError("body: " + parsed.status().message(), reason::kMalformedMessage);
   try {
-    if (!parsed->IsCanonical()) return InvalidArgumentError("body: not canonical", "MALFORMED_MESSAGE");
+    if (!parsed->IsCanonical()) return InvalidArgumentError("body: not canonical", reason::kMalformedMessage);
     return SignBody(parsed->Root<schema::EventBody>(), key);
   } catch (const kj::Exception& e) {
-    return InvalidArgumentError(std::string("body: ") + e.getDescription().cStr(), "MALFORMED_MESSAGE");
+    return InvalidArgumentError(std::string("body: ") + e.getDescription().cStr(), reason::kMalformedMessage);
   }
 }
 

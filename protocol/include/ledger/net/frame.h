@@ -33,6 +33,7 @@
 #include <string>
 
 #include "ledger/net/frame_limits.h"
+#include "ledger/reasons.h"
 #include "ledger/status.h"
 
 namespace ledger::net {
@@ -43,11 +44,6 @@ namespace ledger::net {
 //   MALFORMED_MESSAGE   bad pointers, bounds, or types
 //   TOO_DEEP            nesting_limit exceeded
 //   TRAVERSAL_LIMIT     traversal_limit_words exceeded
-inline constexpr char kReasonFrameTooLarge[] = "FRAME_TOO_LARGE";
-inline constexpr char kReasonMalformedFrame[] = "MALFORMED_FRAME";
-inline constexpr char kReasonMalformedMessage[] = "MALFORMED_MESSAGE";
-inline constexpr char kReasonTooDeep[] = "TOO_DEEP";
-inline constexpr char kReasonTraversalLimit[] = "TRAVERSAL_LIMIT";
 
 // The total size in bytes of the frame starting at data[0]: nullopt while
 // the segment table is incomplete; InvalidArgument (reasons above) when the

@@ -1,0 +1,171 @@
+// Every error reason of the ledger, its server, client and tools: the stable
+// machine-readable word a Status carries beside its canonical code
+// (status.h), compared by programs and sent on the wire (docs/protocol.md §4,
+// where each is listed with its code). Use these constants, never a literal:
+//
+//   return NotFoundError(fmt::format("no household {}", code), reason::kUnknownHousehold);
+//   if (s.reason() == reason::kPushback) ...
+//
+// Adding a reason: add it here, in sorted order, and to docs/protocol.md §4.1
+// (reasons_test checks both lists agree).
+#pragma once
+
+namespace ledger::reason {
+
+inline constexpr char kAgencyExists[] = "AGENCY_EXISTS";   // ALREADY_EXISTS
+inline constexpr char kAgencyMismatch[] = "AGENCY_MISMATCH";   // INVALID_ARGUMENT
+inline constexpr char kAlreadyMentor[] = "ALREADY_MENTOR";   // FAILED_PRECONDITION
+inline constexpr char kAlreadyTargetedThisYear[] = "ALREADY_TARGETED_THIS_YEAR";   // FAILED_PRECONDITION
+inline constexpr char kAreaMismatch[] = "AREA_MISMATCH";   // INVALID_ARGUMENT
+inline constexpr char kBadAddress[] = "BAD_ADDRESS";   // INVALID_ARGUMENT
+inline constexpr char kBadArea[] = "BAD_AREA";   // INVALID_ARGUMENT
+inline constexpr char kBadAreaList[] = "BAD_AREA_LIST";   // INVALID_ARGUMENT
+inline constexpr char kBadCa[] = "BAD_CA";   // INVALID_ARGUMENT
+inline constexpr char kBadCalendar[] = "BAD_CALENDAR";   // INVALID_ARGUMENT
+inline constexpr char kBadCertificate[] = "BAD_CERTIFICATE";   // PERMISSION_DENIED
+inline constexpr char kBadCheckpoint[] = "BAD_CHECKPOINT";   // DATA_LOSS
+inline constexpr char kBadCheckpointSignature[] = "BAD_CHECKPOINT_SIGNATURE";   // PERMISSION_DENIED
+inline constexpr char kBadDate[] = "BAD_DATE";   // INVALID_ARGUMENT
+inline constexpr char kBadDimension[] = "BAD_DIMENSION";   // INVALID_ARGUMENT
+inline constexpr char kBadEvent[] = "BAD_EVENT";   // DATA_LOSS / INVALID_ARGUMENT
+inline constexpr char kBadEvidenceHash[] = "BAD_EVIDENCE_HASH";   // INVALID_ARGUMENT
+inline constexpr char kBadExitReason[] = "BAD_EXIT_REASON";   // INVALID_ARGUMENT
+inline constexpr char kBadFiscalYear[] = "BAD_FISCAL_YEAR";   // INVALID_ARGUMENT
+inline constexpr char kBadHash[] = "BAD_HASH";   // INVALID_ARGUMENT
+inline constexpr char kBadHouseCode[] = "BAD_HOUSE_CODE";   // INVALID_ARGUMENT
+inline constexpr char kBadId[] = "BAD_ID";   // INVALID_ARGUMENT
+inline constexpr char kBadIdempotencyKey[] = "BAD_IDEMPOTENCY_KEY";   // INVALID_ARGUMENT
+inline constexpr char kBadIdHash[] = "BAD_ID_HASH";   // INVALID_ARGUMENT
+inline constexpr char kBadIndex[] = "BAD_INDEX";   // OUT_OF_RANGE
+inline constexpr char kBadIndicator[] = "BAD_INDICATOR";   // INVALID_ARGUMENT
+inline constexpr char kBadJson[] = "BAD_JSON";   // INVALID_ARGUMENT
+inline constexpr char kBadKey[] = "BAD_KEY";   // DATA_LOSS
+inline constexpr char kBadLeaf[] = "BAD_LEAF";   // DATA_LOSS
+inline constexpr char kBadLevel[] = "BAD_LEVEL";   // INVALID_ARGUMENT
+inline constexpr char kBadLocation[] = "BAD_LOCATION";   // INVALID_ARGUMENT
+inline constexpr char kBadMembers[] = "BAD_MEMBERS";   // INVALID_ARGUMENT
+inline constexpr char kBadMeta[] = "BAD_META";   // DATA_LOSS
+inline constexpr char kBadName[] = "BAD_NAME";   // INVALID_ARGUMENT
+inline constexpr char kBadNoteKey[] = "BAD_NOTE_KEY";   // INVALID_ARGUMENT
+inline constexpr char kBadNumber[] = "BAD_NUMBER";   // INVALID_ARGUMENT
+inline constexpr char kBadPeriod[] = "BAD_PERIOD";   // INVALID_ARGUMENT
+inline constexpr char kBadPlanActionRef[] = "BAD_PLAN_ACTION_REF";   // INVALID_ARGUMENT
+inline constexpr char kBadProjection[] = "BAD_PROJECTION";   // DATA_LOSS
+inline constexpr char kBadProof[] = "BAD_PROOF";   // DATA_LOSS
+inline constexpr char kBadProvince[] = "BAD_PROVINCE";   // INVALID_ARGUMENT
+inline constexpr char kBadPublicKey[] = "BAD_PUBLIC_KEY";   // INVALID_ARGUMENT
+inline constexpr char kBadQueue[] = "BAD_QUEUE";   // DATA_LOSS
+inline constexpr char kBadRange[] = "BAD_RANGE";   // OUT_OF_RANGE
+inline constexpr char kBadReference[] = "BAD_REFERENCE";   // INVALID_ARGUMENT / NOT_FOUND
+inline constexpr char kBadRegistry[] = "BAD_REGISTRY";   // DATA_LOSS
+inline constexpr char kBadReply[] = "BAD_REPLY";   // DATA_LOSS
+inline constexpr char kBadReport[] = "BAD_REPORT";   // INVALID_ARGUMENT
+inline constexpr char kBadRequest[] = "BAD_REQUEST";   // INVALID_ARGUMENT
+inline constexpr char kBadRole[] = "BAD_ROLE";   // INVALID_ARGUMENT
+inline constexpr char kBadSecret[] = "BAD_SECRET";   // INVALID_ARGUMENT
+inline constexpr char kBadSignature[] = "BAD_SIGNATURE";   // PERMISSION_DENIED / INVALID_ARGUMENT
+inline constexpr char kBadSnapshot[] = "BAD_SNAPSHOT";   // DATA_LOSS
+inline constexpr char kBadSource[] = "BAD_SOURCE";   // INVALID_ARGUMENT
+inline constexpr char kBadState[] = "BAD_STATE";   // INVALID_ARGUMENT / DATA_LOSS
+inline constexpr char kBadSurveyYear[] = "BAD_SURVEY_YEAR";   // INVALID_ARGUMENT
+inline constexpr char kBadTarget[] = "BAD_TARGET";   // INVALID_ARGUMENT
+inline constexpr char kBadTile[] = "BAD_TILE";   // DATA_LOSS
+inline constexpr char kBadTime[] = "BAD_TIME";   // INVALID_ARGUMENT
+inline constexpr char kBadTlsFile[] = "BAD_TLS_FILE";   // INVALID_ARGUMENT
+inline constexpr char kBadVersion[] = "BAD_VERSION";   // DATA_LOSS / FAILED_PRECONDITION
+inline constexpr char kBadVkey[] = "BAD_VKEY";   // INVALID_ARGUMENT / DATA_LOSS
+inline constexpr char kBadWelfareResult[] = "BAD_WELFARE_RESULT";   // INVALID_ARGUMENT
+inline constexpr char kBadWelfareRight[] = "BAD_WELFARE_RIGHT";   // INVALID_ARGUMENT
+inline constexpr char kBatchTooLarge[] = "BATCH_TOO_LARGE";   // RESOURCE_EXHAUSTED / INVALID_ARGUMENT
+inline constexpr char kBeyondTree[] = "BEYOND_TREE";   // OUT_OF_RANGE
+inline constexpr char kBrokenChain[] = "BROKEN_CHAIN";   // DATA_LOSS
+inline constexpr char kCitizenIdInClear[] = "CITIZEN_ID_IN_CLEAR";   // INVALID_ARGUMENT
+inline constexpr char kConnectionClosed[] = "CONNECTION_CLOSED";   // UNAVAILABLE
+inline constexpr char kConnectionFailed[] = "CONNECTION_FAILED";   // UNAVAILABLE
+inline constexpr char kConnectFailed[] = "CONNECT_FAILED";   // UNAVAILABLE
+inline constexpr char kCorrectionHashMismatch[] = "CORRECTION_HASH_MISMATCH";   // FAILED_PRECONDITION
+inline constexpr char kCorrectionKindMismatch[] = "CORRECTION_KIND_MISMATCH";   // INVALID_ARGUMENT
+inline constexpr char kCorrectionNotRecorder[] = "CORRECTION_NOT_RECORDER";   // PERMISSION_DENIED
+inline constexpr char kCorrectionOfCorrection[] = "CORRECTION_OF_CORRECTION";   // FAILED_PRECONDITION
+inline constexpr char kCorrectionOtherHousehold[] = "CORRECTION_OTHER_HOUSEHOLD";   // FAILED_PRECONDITION
+inline constexpr char kCorrectionTargetMissing[] = "CORRECTION_TARGET_MISSING";   // NOT_FOUND
+inline constexpr char kFileExists[] = "FILE_EXISTS";   // ALREADY_EXISTS
+inline constexpr char kFrameTimeout[] = "FRAME_TIMEOUT";   // UNAVAILABLE
+inline constexpr char kFrameTooLarge[] = "FRAME_TOO_LARGE";   // INVALID_ARGUMENT
+inline constexpr char kHelloRequired[] = "HELLO_REQUIRED";   // PERMISSION_DENIED
+inline constexpr char kHistoryTooLong[] = "HISTORY_TOO_LONG";   // RESOURCE_EXHAUSTED
+inline constexpr char kHouseholdExited[] = "HOUSEHOLD_EXITED";   // FAILED_PRECONDITION
+inline constexpr char kHouseholdNotTargeted[] = "HOUSEHOLD_NOT_TARGETED";   // FAILED_PRECONDITION
+inline constexpr char kHouseCodeMismatch[] = "HOUSE_CODE_MISMATCH";   // INVALID_ARGUMENT
+inline constexpr char kIdentityMismatch[] = "IDENTITY_MISMATCH";   // PERMISSION_DENIED
+inline constexpr char kIdleTimeout[] = "IDLE_TIMEOUT";   // UNAVAILABLE
+inline constexpr char kInconsistentCheckpoint[] = "INCONSISTENT_CHECKPOINT";   // DATA_LOSS
+inline constexpr char kIndicatorNotFailing[] = "INDICATOR_NOT_FAILING";   // FAILED_PRECONDITION
+inline constexpr char kInsecureNotLoopback[] = "INSECURE_NOT_LOOPBACK";   // INVALID_ARGUMENT
+inline constexpr char kKeyRevoked[] = "KEY_REVOKED";   // PERMISSION_DENIED / FAILED_PRECONDITION
+inline constexpr char kListenFailed[] = "LISTEN_FAILED";   // UNAVAILABLE
+inline constexpr char kMalformedEvent[] = "MALFORMED_EVENT";   // DATA_LOSS
+inline constexpr char kMalformedFrame[] = "MALFORMED_FRAME";   // INVALID_ARGUMENT
+inline constexpr char kMalformedMessage[] = "MALFORMED_MESSAGE";   // INVALID_ARGUMENT
+inline constexpr char kMalformedNote[] = "MALFORMED_NOTE";   // INVALID_ARGUMENT
+inline constexpr char kMethodNotAllowed[] = "METHOD_NOT_ALLOWED";   // INVALID_ARGUMENT
+inline constexpr char kMissingEvent[] = "MISSING_EVENT";   // DATA_LOSS
+inline constexpr char kMissingField[] = "MISSING_FIELD";   // INVALID_ARGUMENT
+inline constexpr char kMissingHousehold[] = "MISSING_HOUSEHOLD";   // INVALID_ARGUMENT
+inline constexpr char kNegativeValue[] = "NEGATIVE_VALUE";   // INVALID_ARGUMENT
+inline constexpr char kNotAllowedForRole[] = "NOT_ALLOWED_FOR_ROLE";   // PERMISSION_DENIED
+inline constexpr char kNotAMentor[] = "NOT_A_MENTOR";   // FAILED_PRECONDITION
+inline constexpr char kNotAStore[] = "NOT_A_STORE";   // FAILED_PRECONDITION
+inline constexpr char kNotEmpty[] = "NOT_EMPTY";   // FAILED_PRECONDITION
+inline constexpr char kNotSent[] = "NOT_SENT";   // UNAVAILABLE
+inline constexpr char kNoCa[] = "NO_CA";   // NOT_FOUND
+inline constexpr char kNoCertificate[] = "NO_CERTIFICATE";   // PERMISSION_DENIED
+inline constexpr char kNoCheckpoint[] = "NO_CHECKPOINT";   // NOT_FOUND
+inline constexpr char kNoFile[] = "NO_FILE";   // NOT_FOUND
+inline constexpr char kNoNames[] = "NO_NAMES";   // INVALID_ARGUMENT
+inline constexpr char kNoPinnedKey[] = "NO_PINNED_KEY";   // FAILED_PRECONDITION
+inline constexpr char kNoRoute[] = "NO_ROUTE";   // NOT_FOUND
+inline constexpr char kNoStore[] = "NO_STORE";   // NOT_FOUND
+inline constexpr char kNoSuchEvent[] = "NO_SUCH_EVENT";   // NOT_FOUND
+inline constexpr char kNoTls[] = "NO_TLS";   // INVALID_ARGUMENT
+inline constexpr char kOccurredInFuture[] = "OCCURRED_IN_FUTURE";   // INVALID_ARGUMENT
+inline constexpr char kOfficerAgencyMismatch[] = "OFFICER_AGENCY_MISMATCH";   // PERMISSION_DENIED
+inline constexpr char kOfficerExists[] = "OFFICER_EXISTS";   // ALREADY_EXISTS
+inline constexpr char kOfficerNotActive[] = "OFFICER_NOT_ACTIVE";   // FAILED_PRECONDITION
+inline constexpr char kOpenssl[] = "OPENSSL";   // INTERNAL
+inline constexpr char kOutOfOrder[] = "OUT_OF_ORDER";   // OUT_OF_RANGE
+inline constexpr char kPushback[] = "PUSHBACK";   // RESOURCE_EXHAUSTED / UNAVAILABLE / DATA_LOSS
+inline constexpr char kQueueLock[] = "QUEUE_LOCK";   // UNAVAILABLE
+inline constexpr char kQueueWrite[] = "QUEUE_WRITE";   // UNAVAILABLE
+inline constexpr char kReadOnly[] = "READ_ONLY";   // FAILED_PRECONDITION
+inline constexpr char kSeqOutOfRange[] = "SEQ_OUT_OF_RANGE";   // OUT_OF_RANGE
+inline constexpr char kShuttingDown[] = "SHUTTING_DOWN";   // UNAVAILABLE / DATA_LOSS
+inline constexpr char kStateKeyMismatch[] = "STATE_KEY_MISMATCH";   // FAILED_PRECONDITION
+inline constexpr char kStateWrite[] = "STATE_WRITE";   // UNAVAILABLE
+inline constexpr char kStoreCorrupt[] = "STORE_CORRUPT";   // DATA_LOSS
+inline constexpr char kStoreExists[] = "STORE_EXISTS";   // ALREADY_EXISTS
+inline constexpr char kStoreFailed[] = "STORE_FAILED";   // UNAVAILABLE
+inline constexpr char kStoreIo[] = "STORE_IO";   // UNAVAILABLE
+inline constexpr char kStoreLocked[] = "STORE_LOCKED";   // UNAVAILABLE
+inline constexpr char kTimeout[] = "TIMEOUT";   // UNAVAILABLE
+inline constexpr char kTlsFailed[] = "TLS_FAILED";   // UNAVAILABLE
+inline constexpr char kTooDeep[] = "TOO_DEEP";   // INVALID_ARGUMENT
+inline constexpr char kTooManySubscriptions[] = "TOO_MANY_SUBSCRIPTIONS";   // RESOURCE_EXHAUSTED
+inline constexpr char kTraversalLimit[] = "TRAVERSAL_LIMIT";   // INVALID_ARGUMENT
+inline constexpr char kTruncatedFrame[] = "TRUNCATED_FRAME";   // INVALID_ARGUMENT
+inline constexpr char kUnexpectedHousehold[] = "UNEXPECTED_HOUSEHOLD";   // INVALID_ARGUMENT
+inline constexpr char kUnknownAgency[] = "UNKNOWN_AGENCY";   // NOT_FOUND / INVALID_ARGUMENT / PERMISSION_DENIED
+inline constexpr char kUnknownArea[] = "UNKNOWN_AREA";   // INVALID_ARGUMENT
+inline constexpr char kUnknownHousehold[] = "UNKNOWN_HOUSEHOLD";   // NOT_FOUND
+inline constexpr char kUnknownKind[] = "UNKNOWN_KIND";   // INVALID_ARGUMENT
+inline constexpr char kUnknownOfficer[] = "UNKNOWN_OFFICER";   // NOT_FOUND / PERMISSION_DENIED
+inline constexpr char kUnknownRequest[] = "UNKNOWN_REQUEST";   // INVALID_ARGUMENT
+inline constexpr char kUnsupportedVersion[] = "UNSUPPORTED_VERSION";   // FAILED_PRECONDITION
+inline constexpr char kUnverifiedNote[] = "UNVERIFIED_NOTE";   // PERMISSION_DENIED
+inline constexpr char kUsage[] = "USAGE";   // INVALID_ARGUMENT
+inline constexpr char kWriteFailed[] = "WRITE_FAILED";   // UNAVAILABLE
+inline constexpr char kWrongAgency[] = "WRONG_AGENCY";   // PERMISSION_DENIED
+inline constexpr char kWrongRole[] = "WRONG_ROLE";   // PERMISSION_DENIED
+inline constexpr char kWrongServerKey[] = "WRONG_SERVER_KEY";   // PERMISSION_DENIED / FAILED_PRECONDITION
+
+}  // namespace ledger::reason
