@@ -105,6 +105,13 @@ void HeadsMap::Apply(const Hash& key, const Head& head) {
   }
 }
 
+void HeadsMap::reserve(size_t entries) {
+  keys_.reserve(entries);
+  heads_.reserve(entries);
+  leaf_hashes_.reserve(entries);
+  nodes_.reserve(entries > 0 ? entries - 1 : 0);
+}
+
 void HeadsMap::Set(const Hash& key, const Head& head) {
   Entry e{key, head};
   SetMany(std::span<const Entry>(&e, 1));
@@ -218,10 +225,7 @@ StatusOr<HeadsMap> HeadsMap::FromSorted(std::span<const Entry> entries) {
   }
   HeadsMap map;
   size_t n = entries.size();
-  map.keys_.reserve(n);
-  map.heads_.reserve(n);
-  map.leaf_hashes_.reserve(n);
-  map.nodes_.reserve(n > 0 ? n - 1 : 0);
+  map.reserve(n);
   for (const auto& [key, head] : entries) map.NewLeaf(key, head);
   if (n > 0) map.root_ = map.Build(0, static_cast<uint32_t>(n), 0);
   return map;

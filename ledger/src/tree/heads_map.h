@@ -48,6 +48,10 @@ class HeadsMap {
   // Faster than the same SetMany: every node is built and hashed once.
   static StatusOr<HeadsMap> FromSorted(std::span<const Entry> entries);
 
+  // Room for `entries` entries without reallocating (the vectors otherwise
+  // grow by doubling).
+  void reserve(size_t entries);
+
   size_t size() const { return keys_.size(); }
   bool empty() const { return keys_.empty(); }
 
