@@ -287,6 +287,10 @@ struct Envelope {
     event @4 :HouseholdLink;
   }
   signed @5 :SignedBody;          # verbatim
+  headsRoot @6 :Data;             # on the last event of each group commit:
+                                  # the root of the heads map over events
+                                  # [0, seq) (docs/formats.md §7); empty on
+                                  # every other event
 }
 
 struct HouseholdLink {

@@ -153,6 +153,9 @@ struct Error {
   reason @1 :Text;
   message @2 :Text;
   retryAfterMs @3 :UInt32;
+  # With UNKNOWN_HOUSEHOLD, UNKNOWN_OFFICER, UNKNOWN_AGENCY: the proof that
+  # the entity has no head in the heads map of a signed checkpoint.
+  absence @4 :HeadsProof;
 }
 
 struct ServerHello {
@@ -210,6 +213,20 @@ struct HouseholdHistory {
   household @0 :Text;
   leaves @1 :List(Data);
   proof @2 :InclusionProof;  # of the last leaf; unset when the list is empty
+  heads @3 :HeadsProof;      # the household's committed head: the list is complete
+}
+
+# What the log commits to about one entity (household, officer, agency) at
+# a checkpoint of size N (docs/formats.md §7): the event N-1 carries the root
+# of the heads map over events [0, N-1) in Envelope.headsRoot; `mapProof`
+# proves the entity's head (or its absence) in that map; the client applies
+# event N-1 itself when it concerns the entity.
+struct HeadsProof {
+  treeSize @0 :UInt64;                # N
+  rootLeaf @1 :Data;                  # leaf bytes of event N-1
+  rootLeafProof @2 :InclusionProof;   # of event N-1 in the checkpoint of size N
+  mapProof @3 :Data;                  # heads map proof (docs/formats.md §7.3)
+  head @4 :Data;                      # the entity's head in that map (48 bytes), empty when absent
 }
 
 struct HouseholdStatus {
@@ -226,4 +243,6 @@ struct EventBatch {
 
 struct RegistryReply {
   events @0 :List(EventReply);   # each with its proof, ascending seq
+  agencyHeads @1 :HeadsProof;    # the agency's committed head (its registrations)
+  officerHeads @2 :HeadsProof;   # the officer's committed head (its key history)
 }

@@ -36,7 +36,7 @@ struct Globals {
   std::string name;
   std::string cert, key, ca, server_name;
   std::string vkey;        // "name+hash+key" or "@file"
-  std::string state;       // state file; default ~/.ledger/state-HOST-PORT.json
+  std::string state;       // state file; default ~/.ledger/state-KEYNAME-KEYHASH.json
   bool trust_on_first_use = false;
   bool json = false;
   int64_t timeout_ms = 30000;

@@ -1,6 +1,7 @@
 // ledger: the command-line client of the assistance ledger. See cli.h.
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -65,11 +66,15 @@ StatusOr<std::unique_ptr<net::Client>> Connect(const Globals& g, const std::stri
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
     o.server_vkey = text;
   }
+  // One state per log, not per address: keyed by the pinned verifier key
+  // (which names the log's key and its hash), so the same server reached
+  // as localhost and as 127.0.0.1 shares one pin. Only trust on first use,
+  // where no key is known yet, falls back to the address.
   std::string state = g.state;
   if (state.empty()) {
-    std::string safe = g.server;
+    std::string safe = o.server_vkey.empty() ? g.server : o.server_vkey.substr(0, o.server_vkey.rfind('+'));
     for (char& c : safe) {
-      if (c == ':' || c == '/' || c == '[' || c == ']') c = '-';
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') c = '-';
     }
     state = DefaultPath("state-" + safe + ".json");
   }
@@ -101,7 +106,7 @@ int Main(int argc, char** argv) {
   app.add_option("--ca", g.ca, "CA of the server certificate (PEM)")->envname("LEDGER_CA");
   app.add_option("--server-name", g.server_name, "name in the server certificate (default: the host)");
   app.add_option("--vkey", g.vkey, "pinned server verifier key, or @FILE")->envname("LEDGER_VKEY");
-  app.add_option("--state", g.state, "state file (default ~/.ledger/state-HOST-PORT.json)")->envname("LEDGER_STATE");
+  app.add_option("--state", g.state, "state file (default ~/.ledger/state-KEYNAME-KEYHASH.json, one per log)")->envname("LEDGER_STATE");
   app.add_flag("--trust-on-first-use", g.trust_on_first_use, "pin the key the server presents if none is pinned");
   app.add_flag("--json", g.json, "machine-readable output");
   app.add_option("--timeout-ms", g.timeout_ms, "per-reply timeout")->capture_default_str();

@@ -7,6 +7,8 @@
 #include "cli.h"
 #include "ledger/event.h"
 #include "ledger/event_json.h"
+#include "ledger/projection.h"
+#include "ledger/projection_json.h"
 
 namespace ledger::cli {
 namespace {
@@ -47,6 +49,18 @@ int RunHistory(const Globals& g, const std::string& household, bool status) {
     history = (*client)->History(household);
   }
   if (!history.ok()) return Fail(history.status());
+  // The status shown is this client's fold of the verified, complete
+  // history; the server's projection only when it says the same.
+  nlohmann::json computed;
+  bool server_agrees = false;
+  if (status) {
+    auto folded = FoldHousehold(household, history->leaves);
+    if (!folded.ok()) return Fail(folded.status());
+    if (*folded) computed = HouseholdStatusJson(**folded);
+    nlohmann::json server = nlohmann::json::parse(status_json, nullptr, false);
+    if (server.is_object()) server.erase("as_of_seq");
+    server_agrees = server == computed;
+  }
   if (g.json) {
     nlohmann::json events = nlohmann::json::array();
     for (const std::string& leaf : history->leaves) events.push_back(EventJson(leaf));
@@ -54,17 +68,30 @@ int RunHistory(const Globals& g, const std::string& household, bool status) {
       std::cout << events.dump() << "\n";
     } else {
       nlohmann::json j = {{"household", household},
-                          {"status", nlohmann::json::parse(status_json, nullptr, false)},
+                          {"status", computed},
+                          {"status_source", "client fold of the verified history"},
+                          {"server_status_agrees", server_agrees},
+                          {"committed_size", history->committed_size},
                           {"events", events},
                           {"proof", ProofJson(history->last_proof)}};
       std::cout << j.dump() << "\n";
     }
     return kExitOk;
   }
-  if (status) std::cout << "status: " << nlohmann::json::parse(status_json, nullptr, false).dump(2) << "\n";
-  std::cout << fmt::format("household {}: {} events (hash chain verified; event {} proven in the log of size {})\n",
-                           household, history->leaves.size(), history->last_proof.seq,
-                           history->last_proof.tree_size);
+  if (status) {
+    std::cout << "status (folded by this client from the verified history): " << computed.dump(2) << "\n";
+    if (server_agrees) {
+      std::cout << "the server's projection agrees\n";
+    } else {
+      std::cout << "note: STATUS_MISMATCH: the server's projection differs from the verified history; it is not "
+                   "shown\n";
+    }
+  }
+  std::cout << fmt::format(
+      "household {}: {} events, complete (hash chain verified to the head committed in the checkpoint of size {}; "
+      "event {} proven in the log of size {})\n",
+      household, history->leaves.size(), history->committed_size, history->last_proof.seq,
+      history->last_proof.tree_size);
   for (const std::string& leaf : history->leaves) std::cout << EventLine(leaf) << "\n";
   return kExitOk;
 }

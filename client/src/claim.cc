@@ -103,7 +103,7 @@ StatusOr<ClaimVerdict> ClaimVerifier::CheckEvent(ProvenEvent event) {
       return Mismatch(std::move(v), agency_missing ? "agency" : "officer", reg_events.status().message());
     }
     Registry reg;
-    for (ProvenEvent& r : *reg_events) {
+    for (ProvenEvent& r : reg_events->events) {
       ASSIGN_OR_RETURN(EventInfo ri, DecodeEvent(r.leaf));
       ASSIGN_OR_RETURN(json j, Fields(r.leaf));
       if (ri.kind == EventKind::kAgencyRegistered && j.value("code", "") == info.agency) {

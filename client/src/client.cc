@@ -4,13 +4,16 @@
 #include <fmt/format.h>
 #include <kj/exception.h>
 
+#include <algorithm>
 #include <deque>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
 #include <thread>
 
 #include "ledger/event.h"
+#include "ledger/heads.h"
 #include "ledger/merkle.h"
 #include "ledger/net/protocol_codec.h"
 #include "ledger/net/transport.h"
@@ -189,19 +192,22 @@ struct Client::Impl {
   }
 
   // Signature, origin, and consistency with the last accepted checkpoint.
-  StatusOr<VerifiedCheckpoint> Accept(const std::string& note) {
+  // Older than that one only when the caller asked for that size
+  // (`explicit_size`); else STALE_CHECKPOINT.
+  StatusOr<VerifiedCheckpoint> Accept(const std::string& note, bool explicit_size = false) {
     ASSIGN_OR_RETURN(VerifiedCheckpoint c, trust.Open(note));
-    RETURN_IF_ERROR(trust.Accept(c, [this](uint64_t a, uint64_t b) { return RawConsistency(a, b); }));
+    RETURN_IF_ERROR(trust.Accept(
+        c, [this](uint64_t a, uint64_t b) { return RawConsistency(a, b); }, explicit_size));
     return c;
   }
 
-  StatusOr<InclusionResult> ReadInclusion(protocol::InclusionProof::Reader p) {
+  StatusOr<InclusionResult> ReadInclusion(protocol::InclusionProof::Reader p, bool explicit_size = false) {
     InclusionResult out;
     out.seq = p.getSeq();
     out.tree_size = p.getTreeSize();
     ASSIGN_OR_RETURN(out.leaf_hash, HashFromData(p.getLeafHash(), "inclusionProof.leafHash"));
     ASSIGN_OR_RETURN(out.path, HashesFromList(p.getPath(), "inclusionProof.path"));
-    ASSIGN_OR_RETURN(out.checkpoint, Accept(TextString(p.getCheckpoint())));
+    ASSIGN_OR_RETURN(out.checkpoint, Accept(TextString(p.getCheckpoint()), explicit_size));
     if (out.checkpoint.checkpoint.size != out.tree_size) {
       return BadProof(fmt::format("proof for tree size {} comes with a checkpoint of size {}", out.tree_size,
                                   out.checkpoint.checkpoint.size));
@@ -236,7 +242,36 @@ struct Client::Impl {
     return out;
   }
 
-  // A household's events as a verified hash chain whose last event is proven.
+  // What the log commits to about `entity` (docs/formats.md §7): its head
+  // at the proof's checkpoint (nullopt: proven absent), and that size.
+  struct CommittedHead {
+    std::optional<heads::Head> head;
+    uint64_t size = 0;
+  };
+  StatusOr<CommittedHead> ReadHeads(protocol::HeadsProof::Reader h, const heads::EntityId& entity) {
+    CommittedHead out;
+    out.size = h.getTreeSize();
+    const std::string root_leaf = DataString(h.getRootLeaf());
+    if (out.size > 0) {
+      if (!h.hasRootLeafProof()) return BadProof("the heads proof came without the proof of its root event");
+      ASSIGN_OR_RETURN(InclusionResult p, ReadInclusion(h.getRootLeafProof()));
+      if (p.tree_size != out.size || p.seq != out.size - 1 || p.leaf_hash != merkle::HashLeaf(AsBytes(root_leaf))) {
+        return BadProof(fmt::format("the heads proof's root event is not event {} of the checkpoint of size {}",
+                                    out.size - 1, out.size));
+      }
+    } else if (trust.last() && trust.last()->checkpoint.size > 0) {
+      return DataLossError(fmt::format("the server proves {} against the empty log, but this client has verified a "
+                                       "checkpoint of size {}",
+                                       heads::Describe(entity), trust.last()->checkpoint.size),
+                           reason::kStaleCheckpoint);
+    }
+    ASSIGN_OR_RETURN(out.head, heads::CommittedHead(entity, out.size, root_leaf, DataString(h.getMapProof()),
+                                                     DataString(h.getHead())));
+    return out;
+  }
+
+  // A household's events: a hash chain that ends at the committed head and
+  // has as many events as it counts.
   StatusOr<VerifiedHistory> ReadHistory(protocol::HouseholdHistory::Reader h, const std::string& household) {
     VerifiedHistory out;
     out.household = household;
@@ -254,15 +289,34 @@ struct Client::Impl {
                                : !e->household_prev_seq.has_value();
       if (!linked) {
         return DataLossError(
-            fmt::format("household chain broken at event {}: its link does not name the event before it",
-                        e->seq),
-            reason::kBrokenChain);
+            fmt::format("household chain broken at event {}: its link does not name the event before it", e->seq),
+            reason::kIncompleteHistory);
       }
       prev.emplace(e->seq, merkle::HashLeaf(AsBytes(bytes)));
       out.seqs.push_back(e->seq);
       out.leaves.push_back(std::move(bytes));
     }
-    if (!prev) return DataLossError("empty household history", reason::kBadEvent);
+    if (!h.hasHeads()) {
+      return DataLossError(fmt::format("the history of {} came without the proof of its committed head", household),
+                           reason::kIncompleteHistory);
+    }
+    ASSIGN_OR_RETURN(CommittedHead committed, ReadHeads(h.getHeads(), {heads::EntityKind::kHousehold, household}));
+    out.committed_size = committed.size;
+    if (!committed.head) {
+      return DataLossError(fmt::format("the server shows {} events of household {}, but the checkpoint of size {} "
+                                       "commits to none", out.seqs.size(), household, committed.size),
+                           reason::kIncompleteHistory);
+    }
+    if (!prev || prev->first != committed.head->seq || prev->second != committed.head->leaf_hash) {
+      return DataLossError(
+          fmt::format("the history of household {} ends at event {}, but its committed head at size {} is event {}", household, prev ? std::to_string(prev->first) : "none", committed.size,
+                      committed.head->seq),
+          reason::kIncompleteHistory);
+    }
+    if (committed.head->count != out.seqs.size()) {
+      return DataLossError(fmt::format("the server shows {} events of household {}, the log commits to {}", out.seqs.size(), household, committed.head->count),
+                           reason::kIncompleteHistory);
+    }
     if (!h.hasProof()) return BadProof("the history came without a proof of its last event");
     ASSIGN_OR_RETURN(out.last_proof, ReadInclusion(h.getProof()));
     if (out.last_proof.seq != prev->first || out.last_proof.leaf_hash != prev->second) {
@@ -271,12 +325,42 @@ struct Client::Impl {
     return out;
   }
 
+  // A "not found" from the server counts only with a proof: for an entity,
+  // its absence from the heads map of a verified, not stale checkpoint.
+  Status CheckAbsence(protocol::Error::Reader e, const heads::EntityId& entity) {
+    Status claimed = ErrorStatus(e);
+    if (!e.hasAbsence()) {
+      return DataLossError(fmt::format("the server says {} does not exist ({}), without a proof", heads::Describe(entity), claimed.message()),
+                           reason::kUnprovenAbsence);
+    }
+    auto committed = ReadHeads(e.getAbsence(), entity);
+    if (!committed.ok() && committed.status().reason() == reason::kStaleCheckpoint) return committed.status();
+    if (!committed.ok() || committed->head) {
+      return DataLossError(fmt::format("the server says {} does not exist, but its proof {}", heads::Describe(entity),
+                                       committed.ok() ? fmt::format("shows a head at event {}", committed->head->seq)
+                                                      : "fails: " + committed.status().message()),
+                           reason::kUnprovenAbsence);
+    }
+    return Status(claimed.code(),
+                  fmt::format("{} (absence proven in the checkpoint of size {})", claimed.message(), committed->size),
+                  claimed.reason());
+  }
+
+  // `absent(error)`: the entity whose absence a NotFound error claims, if any.
+  using AbsentEntity = std::function<std::optional<heads::EntityId>(const Status& error)>;
   template <typename Fill, typename Read>
-  auto Query(Fill fill, Read read) -> decltype(read(std::declval<protocol::Response::Reader>())) {
+  auto Query(Fill fill, Read read, const AbsentEntity& absent = nullptr)
+      -> decltype(read(std::declval<protocol::Response::Reader>())) {
     ASSIGN_OR_RETURN(InboundMessage reply, Call(fill));
     try {
       auto r = reply.Root<protocol::Response>();
-      if (r.isError()) return ErrorStatus(r.getError());
+      if (r.isError()) {
+        Status s = ErrorStatus(r.getError());
+        if (absent && s.code() == StatusCode::kNotFound) {
+          if (auto entity = absent(s)) return CheckAbsence(r.getError(), *entity);
+        }
+        return s;
+      }
       return read(r);
     } catch (const kj::Exception& e) {
       return BadReply(e.getDescription().cStr());
@@ -495,7 +579,7 @@ StatusOr<VerifiedCheckpoint> Client::CheckpointAt(uint64_t tree_size) {
   return d.Query([&](protocol::Request::Builder r) { r.initCheckpoint().setTreeSize(tree_size); },
                  [&](protocol::Response::Reader r) -> StatusOr<VerifiedCheckpoint> {
                    if (!r.isCheckpoint()) return BadReply("expected a checkpoint");
-                   ASSIGN_OR_RETURN(VerifiedCheckpoint c, d.Accept(TextString(r.getCheckpoint())));
+                   ASSIGN_OR_RETURN(VerifiedCheckpoint c, d.Accept(TextString(r.getCheckpoint()), tree_size != 0));
                    if (tree_size != 0 && c.checkpoint.size != tree_size) {
                      return BadProof(fmt::format("asked for the checkpoint of size {}, got size {}", tree_size,
                                                  c.checkpoint.size));
@@ -514,7 +598,7 @@ StatusOr<InclusionResult> Client::Prove(uint64_t seq, uint64_t tree_size) {
       },
       [&](protocol::Response::Reader r) -> StatusOr<InclusionResult> {
         if (!r.isInclusionProof()) return BadReply("expected an inclusion proof");
-        ASSIGN_OR_RETURN(InclusionResult p, d.ReadInclusion(r.getInclusionProof()));
+        ASSIGN_OR_RETURN(InclusionResult p, d.ReadInclusion(r.getInclusionProof(), tree_size != 0));
         if (p.seq != seq || (tree_size != 0 && p.tree_size != tree_size)) {
           return BadProof(fmt::format("asked to prove seq {} at size {}, got seq {} at size {}", seq, tree_size,
                                       p.seq, p.tree_size));
@@ -541,12 +625,12 @@ StatusOr<ConsistencyResult> Client::Consistency(uint64_t old_size, uint64_t new_
           return BadProof("the consistency proof is for other sizes");
         }
         ASSIGN_OR_RETURN(out.path, HashesFromList(p.getPath(), "consistencyProof.path"));
-        ASSIGN_OR_RETURN(out.new_checkpoint, d.Accept(TextString(p.getNewCheckpoint())));
+        ASSIGN_OR_RETURN(out.new_checkpoint, d.Accept(TextString(p.getNewCheckpoint()), new_size != 0));
         if (out.new_checkpoint.checkpoint.size != out.new_size) {
           return BadProof("the new checkpoint's size is not the proof's new size");
         }
         if (p.getOldCheckpoint().size() > 0) {
-          ASSIGN_OR_RETURN(VerifiedCheckpoint old, d.Accept(TextString(p.getOldCheckpoint())));
+          ASSIGN_OR_RETURN(VerifiedCheckpoint old, d.Accept(TextString(p.getOldCheckpoint()), /*explicit_size=*/true));
           if (old.checkpoint.size != out.old_size) return BadProof("the old checkpoint's size is not the proof's");
           if (Status s = merkle::VerifyConsistency(out.old_size, out.new_size, out.path, old.checkpoint.root,
                                                    out.new_checkpoint.checkpoint.root);
@@ -562,7 +646,7 @@ StatusOr<ConsistencyResult> Client::Consistency(uint64_t old_size, uint64_t new_
 
 StatusOr<ProvenEvent> Client::GetEvent(uint64_t seq) {
   Impl& d = *impl_;
-  return d.Query(
+  auto e = d.Query(
       [&](protocol::Request::Builder r) {
         auto q = r.initGetEvent();
         q.setSeq(seq);
@@ -572,6 +656,22 @@ StatusOr<ProvenEvent> Client::GetEvent(uint64_t seq) {
         if (!r.isEvent()) return BadReply("expected an event");
         return d.ReadEvent(r.getEvent(), seq);
       });
+  if (e.ok() || e.status().reason() != reason::kNoSuchEvent) return e;
+  // Only a verified checkpoint no larger than `seq`, not older than this
+  // client's newest, proves that event `seq` does not exist.
+  auto latest = LatestCheckpoint();
+  if (!latest.ok()) {
+    return DataLossError(fmt::format("the server says event {} does not exist, and gives no checkpoint that "
+                                     "proves it: {}", seq, latest.status().message()),
+                         reason::kUnprovenAbsence);
+  }
+  if (latest->checkpoint.size > seq) {
+    return DataLossError(fmt::format("the server says event {} does not exist, but its checkpoint holds {} events", seq, latest->checkpoint.size),
+                         reason::kUnprovenAbsence);
+  }
+  return NotFoundError(fmt::format("event {} does not exist: the log has {} events (checkpoint verified)", seq,
+                                   latest->checkpoint.size),
+                       reason::kNoSuchEvent);
 }
 
 StatusOr<ProvenEvent> Client::GetEventByHash(const Hash& leaf_hash) {
@@ -594,13 +694,23 @@ StatusOr<ProvenEvent> Client::GetEventByHash(const Hash& leaf_hash) {
       });
 }
 
+namespace {
+std::function<std::optional<heads::EntityId>(const Status&)> AbsentHousehold(const std::string& household) {
+  return [household](const Status& s) -> std::optional<heads::EntityId> {
+    if (s.reason() != reason::kUnknownHousehold) return std::nullopt;
+    return heads::EntityId{heads::EntityKind::kHousehold, household};
+  };
+}
+}  // namespace
+
 StatusOr<VerifiedHistory> Client::History(const std::string& household) {
   Impl& d = *impl_;
   return d.Query([&](protocol::Request::Builder r) { r.initHouseholdHistory().setHousehold(household); },
                  [&](protocol::Response::Reader r) -> StatusOr<VerifiedHistory> {
                    if (!r.isHouseholdHistory()) return BadReply("expected a household history");
                    return d.ReadHistory(r.getHouseholdHistory(), household);
-                 });
+                 },
+                 AbsentHousehold(household));
 }
 
 StatusOr<HouseholdStatusReply> Client::HouseholdStatus(const std::string& household) {
@@ -613,7 +723,8 @@ StatusOr<HouseholdStatusReply> Client::HouseholdStatus(const std::string& househ
                    ASSIGN_OR_RETURN(out.history, d.ReadHistory(h.getHistory(), household));
                    out.json = TextString(h.getJson());
                    return out;
-                 });
+                 },
+                 AbsentHousehold(household));
 }
 
 StatusOr<std::string> Client::Report(const std::string& by, const std::string& area) {
@@ -630,7 +741,7 @@ StatusOr<std::string> Client::Report(const std::string& by, const std::string& a
       });
 }
 
-StatusOr<std::vector<ProvenEvent>> Client::Registry(const std::string& agency, const std::string& officer) {
+StatusOr<VerifiedRegistry> Client::Registry(const std::string& agency, const std::string& officer) {
   Impl& d = *impl_;
   return d.Query(
       [&](protocol::Request::Builder r) {
@@ -638,14 +749,50 @@ StatusOr<std::vector<ProvenEvent>> Client::Registry(const std::string& agency, c
         q.setAgency(agency);
         q.setOfficer(officer);
       },
-      [&](protocol::Response::Reader r) -> StatusOr<std::vector<ProvenEvent>> {
+      [&](protocol::Response::Reader r) -> StatusOr<VerifiedRegistry> {
         if (!r.isRegistry()) return BadReply("expected registry events");
-        std::vector<ProvenEvent> out;
-        for (auto e : r.getRegistry().getEvents()) {
+        auto reply = r.getRegistry();
+        VerifiedRegistry out;
+        for (auto e : reply.getEvents()) {
           ASSIGN_OR_RETURN(ProvenEvent p, d.ReadEvent(e, std::nullopt));
-          out.push_back(std::move(p));
+          out.events.push_back(std::move(p));
+        }
+        // Complete: for the agency and the officer, as many registration
+        // events as the committed head counts, the last being the head.
+        std::vector<heads::EntityId> entities = {{heads::EntityKind::kAgency, agency}};
+        if (!officer.empty()) entities.push_back({heads::EntityKind::kOfficer, officer});
+        for (const auto& entity : entities) {
+          const bool is_agency = entity.kind == heads::EntityKind::kAgency;
+          if (!(is_agency ? reply.hasAgencyHeads() : reply.hasOfficerHeads())) {
+            return DataLossError(fmt::format("the registry events of {} came without the proof of its committed head", heads::Describe(entity)),
+                                 reason::kIncompleteHistory);
+          }
+          ASSIGN_OR_RETURN(Impl::CommittedHead committed,
+                           d.ReadHeads(is_agency ? reply.getAgencyHeads() : reply.getOfficerHeads(), entity));
+          out.committed_size = committed.size;
+          std::vector<const ProvenEvent*> mine;
+          for (const ProvenEvent& p : out.events) {
+            ASSIGN_OR_RETURN(EventInfo info, DecodeEvent(p.leaf));
+            const auto about = heads::EntitiesOf(info);
+            if (std::find(about.begin(), about.end(), entity) != about.end()) mine.push_back(&p);
+          }
+          const uint64_t want = committed.head ? committed.head->count : 0;
+          if (mine.size() != want || (committed.head && (mine.back()->seq != committed.head->seq ||
+                                                         mine.back()->proof.leaf_hash != committed.head->leaf_hash))) {
+            return DataLossError(fmt::format("the server shows {} registry events of {}, the checkpoint of size {} "
+                                             "commits to {}{}", mine.size(), heads::Describe(entity),
+                                             committed.size, want,
+                                             committed.head ? fmt::format(" ending at event {}", committed.head->seq)
+                                                            : std::string()),
+                                 reason::kIncompleteHistory);
+          }
         }
         return out;
+      },
+      [&](const Status& s) -> std::optional<heads::EntityId> {
+        if (s.reason() == reason::kUnknownAgency) return heads::EntityId{heads::EntityKind::kAgency, agency};
+        if (s.reason() == reason::kUnknownOfficer) return heads::EntityId{heads::EntityKind::kOfficer, officer};
+        return std::nullopt;
       });
 }
 

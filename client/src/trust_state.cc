@@ -100,7 +100,7 @@ StatusOr<VerifiedCheckpoint> TrustState::Open(const std::string& note) const {
   return VerifiedCheckpoint{note, *c};
 }
 
-Status TrustState::Accept(const VerifiedCheckpoint& c, const FetchConsistency& fetch) {
+Status TrustState::Accept(const VerifiedCheckpoint& c, const FetchConsistency& fetch, bool explicit_size) {
   if (!last_) {
     last_ = c;
     return Save();
@@ -112,6 +112,11 @@ Status TrustState::Accept(const VerifiedCheckpoint& c, const FetchConsistency& f
     return OkStatus();
   }
   const bool grows = b.size > a.size;
+  if (!grows && !explicit_size) {
+    return DataLossError(fmt::format("the server presents the checkpoint of size {}, older than the one of size {} "
+                                     "this client has verified (a rollback); ask for an explicit --size to look back", b.size, a.size),
+                         reason::kStaleCheckpoint);
+  }
   const Checkpoint& small = grows ? a : b;
   const Checkpoint& large = grows ? b : a;
   auto path = fetch(small.size, large.size);

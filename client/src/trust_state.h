@@ -41,8 +41,10 @@ class TrustState {
   StatusOr<VerifiedCheckpoint> Open(const std::string& note) const;
   // Checks `c` against the last accepted checkpoint (same size: same root;
   // other size: a consistency proof fetched and verified) and remembers the
-  // larger one. DATA_LOSS (INCONSISTENT_CHECKPOINT) on a fork.
-  Status Accept(const VerifiedCheckpoint& c, const FetchConsistency& fetch);
+  // larger one. DATA_LOSS (INCONSISTENT_CHECKPOINT) on a fork; DATA_LOSS
+  // (STALE_CHECKPOINT) for a smaller one unless `explicit_size` (the user
+  // asked for that size): a server must not roll a client back.
+  Status Accept(const VerifiedCheckpoint& c, const FetchConsistency& fetch, bool explicit_size = false);
 
   const std::optional<VerifiedCheckpoint>& last() const { return last_; }
 

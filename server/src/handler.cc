@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <kj/exception.h>
 
+#include "ledger/event.h"
 #include "ledger/merkle.h"
 #include "ledger/net/frame.h"
 #include "ledger/net/protocol_codec.h"
@@ -13,11 +14,11 @@
 namespace ledger::net {
 namespace {
 
-// The checkpoint body of a signed note (text up to the blank line).
+// The checkpoint body of a stored signed note.
 StatusOr<Checkpoint> CheckpointOfNote(std::string_view note) {
-  size_t blank = note.find("\n\n");
-  if (blank == std::string_view::npos) return DataLossError("stored checkpoint note has no signature block");
-  return ParseCheckpoint(note.substr(0, blank + 1));
+  auto text = SignedNoteText(note);
+  if (!text) return DataLossError("stored checkpoint note has no signature block");
+  return ParseCheckpoint(*text);
 }
 
 std::string Encode(capnp::MallocMessageBuilder& msg) { return EncodeFrame(msg); }
@@ -40,6 +41,12 @@ std::string RequestHandler::ErrorReply(uint64_t id, const Status& status, uint32
 StatusOr<RequestHandler::Latest> RequestHandler::LatestCheckpoint() const {
   Latest l;
   ASSIGN_OR_RETURN(l.note, ledger_.LatestCheckpoint());
+  if (options_.faults.latest_size) {
+    ASSIGN_OR_RETURN(Checkpoint real, CheckpointOfNote(l.note));
+    if (uint64_t stale = options_.faults.latest_size(real.size); stale != 0) {
+      ASSIGN_OR_RETURN(l.note, ledger_.CheckpointAt(stale));
+    }
+  }
   ASSIGN_OR_RETURN(Checkpoint c, CheckpointOfNote(l.note));
   l.size = c.size;
   if (options_.faults.checkpoint) options_.faults.checkpoint(l.note);
@@ -84,10 +91,34 @@ Status RequestHandler::FillEvent(protocol::EventReply::Builder out, uint64_t seq
   return OkStatus();
 }
 
-Status RequestHandler::FillHistory(protocol::HouseholdHistory::Builder out, const std::string& household) const {
+Status RequestHandler::FillHeads(protocol::HeadsProof::Builder out, const Ledger::HeadEvidence& evidence) const {
+  out.setTreeSize(evidence.tree_size);
+  out.setRootLeaf(AsData(evidence.root_leaf));
+  out.setMapProof(AsData(evidence.map_proof));
+  out.setHead(AsData(evidence.head));
+  if (evidence.tree_size == 0) return OkStatus();
+  return FillInclusion(out.initRootLeafProof(), evidence.tree_size - 1, evidence.tree_size);
+}
+
+std::string RequestHandler::AbsenceReply(uint64_t id, const Status& status, const Ledger::HeadEvidence& evidence) const {
+  capnp::MallocMessageBuilder msg;
+  auto r = msg.initRoot<protocol::Response>();
+  r.setId(id);
+  auto e = r.initError();
+  SetError(e, status, 0);
+  if (Status s = FillHeads(e.initAbsence(), evidence); !s.ok()) return ErrorReply(id, status);
+  return Encode(msg);
+}
+
+Status RequestHandler::FillHistory(protocol::HouseholdHistory::Builder out, const std::string& household,
+                                   std::optional<Ledger::HeadEvidence>* absence) const {
   if (household.empty()) return InvalidArgumentError("household: must not be empty", reason::kMissingField);
+  // The heads proof first: the events shown are those of its checkpoint.
+  ASSIGN_OR_RETURN(Ledger::HeadEvidence evidence, ledger_.ProveHead({heads::EntityKind::kHousehold, household}));
   ASSIGN_OR_RETURN(std::vector<uint64_t> seqs, ledger_.HouseholdSeqs(household));
+  while (!seqs.empty() && seqs.back() >= evidence.tree_size) seqs.pop_back();
   if (seqs.empty()) {
+    *absence = std::move(evidence);
     return NotFoundError(fmt::format("household {} has no events", household), reason::kUnknownHousehold);
   }
   if (seqs.size() > options_.max_history) {
@@ -95,14 +126,21 @@ Status RequestHandler::FillHistory(protocol::HouseholdHistory::Builder out, cons
         fmt::format("household {} has {} events; the reply limit is {}", household, seqs.size(), options_.max_history),
         reason::kHistoryTooLong);
   }
-  out.setHousehold(household);
-  auto leaves = out.initLeaves(seqs.size());
-  for (size_t i = 0; i < seqs.size(); ++i) {
-    ASSIGN_OR_RETURN(std::string leaf, ledger_.LeafBytes(seqs[i]));
+  std::vector<std::string> leaves;
+  leaves.reserve(seqs.size());
+  for (uint64_t seq : seqs) {
+    ASSIGN_OR_RETURN(std::string leaf, ledger_.LeafBytes(seq));
     if (options_.faults.event_leaf) options_.faults.event_leaf(leaf);
-    leaves.set(i, AsData(leaf));
+    leaves.push_back(std::move(leaf));
   }
-  return FillInclusion(out.initProof(), seqs.back(), 0);
+  if (options_.faults.history_leaves) options_.faults.history_leaves(leaves);
+  out.setHousehold(household);
+  auto list = out.initLeaves(leaves.size());
+  for (size_t i = 0; i < leaves.size(); ++i) list.set(i, AsData(leaves[i]));
+  RETURN_IF_ERROR(FillHeads(out.initHeads(), evidence));
+  if (leaves.empty()) return OkStatus();
+  ASSIGN_OR_RETURN(EventInfo last, DecodeEvent(leaves.back(), /*require_canonical=*/false));
+  return FillInclusion(out.initProof(), last.seq, evidence.tree_size);
 }
 
 std::string RequestHandler::Query(const Identity& who, protocol::Request::Reader request) const {
@@ -111,7 +149,19 @@ std::string RequestHandler::Query(const Identity& who, protocol::Request::Reader
   auto r = msg.initRoot<protocol::Response>();
   r.setId(id);
   Status s;
+  std::optional<Ledger::HeadEvidence> absence;   // with a NotFound of an entity
   try {
+    if (options_.faults.forge_error) {
+      switch (request.which()) {
+        case protocol::Request::GET_EVENT:
+        case protocol::Request::HOUSEHOLD_HISTORY:
+        case protocol::Request::HOUSEHOLD_STATUS:
+        case protocol::Request::REGISTRY:
+          if (Status forged = options_.faults.forge_error(); !forged.ok()) return ErrorReply(id, forged);
+          break;
+        default: break;
+      }
+    }
     switch (request.which()) {
       case protocol::Request::GET_EVENT: {
         auto q = request.getGetEvent();
@@ -135,15 +185,16 @@ std::string RequestHandler::Query(const Identity& who, protocol::Request::Reader
         break;
       }
       case protocol::Request::HOUSEHOLD_HISTORY:
-        s = FillHistory(r.initHouseholdHistory(), TextString(request.getHouseholdHistory().getHousehold()));
+        s = FillHistory(r.initHouseholdHistory(), TextString(request.getHouseholdHistory().getHousehold()), &absence);
         break;
       case protocol::Request::HOUSEHOLD_STATUS: {
         std::string code = TextString(request.getHouseholdStatus().getHousehold());
         auto out = r.initHouseholdStatus();
         out.setHousehold(code);
-        s = FillHistory(out.initHistory(), code);
+        s = FillHistory(out.initHistory(), code, &absence);
         if (s.ok()) {
           auto json = projections_.HouseholdJson(code);
+          if (json.ok() && options_.faults.status_json) options_.faults.status_json(*json);
           if (json.ok()) out.setJson(*json);
           s = json.status();
         }
@@ -210,13 +261,31 @@ std::string RequestHandler::Query(const Identity& who, protocol::Request::Reader
       }
       case protocol::Request::REGISTRY: {
         auto q = request.getRegistry();
-        auto seqs = ledger_.RegistrySeqs(TextString(q.getAgency()), TextString(q.getOfficer()));
+        const std::string agency = TextString(q.getAgency());
+        const std::string officer = TextString(q.getOfficer());
+        auto agency_heads = ledger_.ProveHead({heads::EntityKind::kAgency, agency});
+        auto officer_heads = ledger_.ProveHead({heads::EntityKind::kOfficer, officer});
+        if (!agency_heads.ok() || !officer_heads.ok()) {
+          s = agency_heads.ok() ? officer_heads.status() : agency_heads.status();
+          break;
+        }
+        auto seqs = ledger_.RegistrySeqs(agency, officer);
         if (!seqs.ok()) {
+          // Not registered: prove it at the heads proof's checkpoint.
+          if (seqs.status().reason() == reason::kUnknownAgency) absence = std::move(*agency_heads);
+          if (seqs.status().reason() == reason::kUnknownOfficer) absence = std::move(*officer_heads);
           s = seqs.status();
           break;
         }
-        auto events = r.initRegistry().initEvents(seqs->size());
+        // Only what the heads proofs' checkpoint covers.
+        const uint64_t size = std::min(agency_heads->tree_size, officer_heads->tree_size);
+        std::erase_if(*seqs, [&](uint64_t seq) { return seq >= size; });
+        if (options_.faults.registry_seqs) options_.faults.registry_seqs(*seqs);
+        auto reply = r.initRegistry();
+        auto events = reply.initEvents(seqs->size());
         for (size_t i = 0; i < seqs->size() && s.ok(); ++i) s = FillEvent(events[i], (*seqs)[i], true);
+        if (s.ok()) s = FillHeads(reply.initAgencyHeads(), *agency_heads);
+        if (s.ok() && !officer.empty()) s = FillHeads(reply.initOfficerHeads(), *officer_heads);
         break;
       }
       default:
@@ -227,6 +296,7 @@ std::string RequestHandler::Query(const Identity& who, protocol::Request::Reader
     s = StatusFromCapnpError(e.getDescription().cStr());
   }
   (void)who;
+  if (!s.ok() && absence) return AbsenceReply(id, s, *absence);
   if (!s.ok()) return ErrorReply(id, s);
   return Encode(msg);
 }

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,7 +87,14 @@ class RequestHandler {
  private:
   // Fills an InclusionProof of `seq` at `tree_size` (0: latest checkpoint).
   Status FillInclusion(protocol::InclusionProof::Builder out, uint64_t seq, uint64_t tree_size) const;
-  Status FillHistory(protocol::HouseholdHistory::Builder out, const std::string& household) const;
+  // A household's events up to the heads proof's size, with both proofs.
+  // NotFound (UNKNOWN_HOUSEHOLD) with `*absence` set when it has none.
+  Status FillHistory(protocol::HouseholdHistory::Builder out, const std::string& household,
+                     std::optional<Ledger::HeadEvidence>* absence) const;
+  // The heads proof of `evidence` (ledger.h ProveHead).
+  Status FillHeads(protocol::HeadsProof::Builder out, const Ledger::HeadEvidence& evidence) const;
+  // An Error reply that carries the proof of the entity's absence.
+  std::string AbsenceReply(uint64_t id, const Status& status, const Ledger::HeadEvidence& evidence) const;
   Status FillEvent(protocol::EventReply::Builder out, uint64_t seq, bool with_proof) const;
 
   Ledger& ledger_;

@@ -51,9 +51,7 @@ CivilDate Date(const std::string& iso) {
   return {std::stoi(iso.substr(0, 4)), std::stoi(iso.substr(5, 2)), std::stoi(iso.substr(8, 2))};
 }
 CivilDate RecordedDate(const json& e) { return BangkokDate(e["recorded_at_ns"].get<int64_t>()); }
-int DaysBetween(const CivilDate& a, const CivilDate& b) {
-  return static_cast<int>((BangkokEndOfDayNs(b) - BangkokEndOfDayNs(a)) / (86400LL * 1'000'000'000));
-}
+// Days from a to b: calendar.h's DaysBetween.
 
 TEST(SeedTest, CleanProgrammePassesEveryRuleAndIsDeterministic) {
   TempDir dir;

@@ -18,6 +18,7 @@
 #include "tree/merkle_tiles.h"
 #include "ledger/note.h"
 #include "ledger/projection.h"
+#include "ledger/event.h"
 #include "ledger/verify.h"
 #include "support/run_command.h"
 #include "support/test_ledger.h"
@@ -711,6 +712,52 @@ TEST_F(VerifyTest, ToolCallsAStoreThatCannotBeOpenedCorrupt) {
   EXPECT_EQ(j["ok"], false);
   EXPECT_TRUE(j["first_bad_seq"].is_null());
   EXPECT_EQ(j["problems"][0]["kind"], "store");
+}
+
+// The heads map (docs/formats.md §7): every group's last event carries the
+// root of the map over the events before it, and the verifier recomputes it.
+TEST_F(VerifyTest, EveryCheckpointEndsWithAHeadsRoot) {
+  auto l = Ledger::OpenReadOnly(Dir());
+  ASSERT_TRUE(l.ok());
+  auto last = DecodeEvent(*(*l)->LeafBytes(kEvents - 1));
+  ASSERT_TRUE(last.ok());
+  EXPECT_TRUE(last->heads_root.has_value());
+  auto middle = DecodeEvent(*(*l)->LeafBytes(kEvents - 2));
+  ASSERT_TRUE(middle.ok());
+  EXPECT_FALSE(middle->heads_root.has_value());   // same group: only the last carries it
+}
+
+TEST_F(VerifyTest, ForgedHeadsRootIsNamedWithItsSeq) {
+  const uint64_t seq = kEvents - 1;
+  {
+    RawStore raw(Dir());
+    raw.SetEvent(seq, Reencode(raw.Event(seq), [](schema::Envelope::Builder e) {
+                   std::string root(32, '\0');
+                   root[0] = 1;
+                   e.setHeadsRoot(capnp::Data::Reader(reinterpret_cast<const uint8_t*>(root.data()), root.size()));
+                 }));
+  }
+  VerifyReport r = Verify();
+  ExpectOnlySeqs(r, {seq});
+  bool named = false;
+  for (const VerifyProblem& p : r.problems) named = named || (p.kind == "heads_root" && p.seq == seq);
+  EXPECT_TRUE(named) << Describe(r);
+}
+
+TEST_F(VerifyTest, ForgedStoredHeadIsNamed) {
+  {
+    RawStore raw(Dir());
+    auto keys = raw.Keys("heads");
+    ASSERT_FALSE(keys.empty());
+    std::string value = raw.Get("heads", keys[keys.size() / 2]);
+    value[47] ^= 1;   // the count
+    raw.Put("heads", keys[keys.size() / 2], value);
+  }
+  VerifyReport r = Verify();
+  EXPECT_FALSE(r.ok);
+  bool named = false;
+  for (const VerifyProblem& p : r.problems) named = named || p.kind == "heads";
+  EXPECT_TRUE(named) << Describe(r);
 }
 
 }  // namespace

@@ -139,10 +139,10 @@ TEST(ServerTest, RoundTripsOfEveryRequest) {
   // Registry: agency, officer, and the revocation of a revoked officer.
   auto reg = c->Registry("PHO-33", "off-3");
   ASSERT_TRUE(reg.ok()) << reg.status().ToString();
-  ASSERT_EQ(reg->size(), 3u);
-  EXPECT_EQ(DecodeEvent(reg->at(0).leaf)->kind, EventKind::kAgencyRegistered);
-  EXPECT_EQ(DecodeEvent(reg->at(1).leaf)->kind, EventKind::kOfficerRegistered);
-  EXPECT_EQ(DecodeEvent(reg->at(2).leaf)->kind, EventKind::kOfficerKeyRevoked);
+  ASSERT_EQ(reg->events.size(), 3u);
+  EXPECT_EQ(DecodeEvent(reg->events.at(0).leaf)->kind, EventKind::kAgencyRegistered);
+  EXPECT_EQ(DecodeEvent(reg->events.at(1).leaf)->kind, EventKind::kOfficerRegistered);
+  EXPECT_EQ(DecodeEvent(reg->events.at(2).leaf)->kind, EventKind::kOfficerKeyRevoked);
   EXPECT_EQ(c->Registry("PHO-33", "nobody").status().reason(), "UNKNOWN_OFFICER");
 
   // Replay of the same events: the original seqs, nothing stored.

@@ -197,13 +197,15 @@ AppendBench::Run AppendBench::Produce(Ledger& ledger, uint64_t count) {
 }
 
 void AppendBench::LedgerRun(benchmark::State& state, bool verify, uint64_t count, const std::string& key,
-                            const std::string& baseline) {
+                            const std::string& baseline, bool heads_map) {
   Events();
   for (auto _ : state) {
     std::string dir = FreshDir();
     Run run;
     {
-      auto ledger = workload_.CreateLedger(dir, BenchOptions(verify));
+      LedgerOptions options = BenchOptions(verify);
+      options.heads_map = heads_map;
+      auto ledger = workload_.CreateLedger(dir, options);
       if (!ledger.ok()) {
         state.SkipWithError(ledger.status().ToString().c_str());
         break;
@@ -229,6 +231,9 @@ void AppendBench::LedgerRun(benchmark::State& state, bool verify, uint64_t count
     state.counters["events_per_s"] = rate;
     state.counters["cpu_us_per_event"] = run.cpu_seconds / count * 1e6;
     if (results_->Has(baseline)) state.counters["x_" + baseline] = rate / results_->Median(baseline);
+    if (heads_map && results_->Has(key + "_no_heads")) {
+      state.counters["x_" + key + "_no_heads"] = rate / results_->Median(key + "_no_heads");
+    }
   }
   state.counters["producers"] = config_.producers;
   state.counters["batch"] = static_cast<double>(config_.batch);
@@ -238,8 +243,16 @@ void AppendBench::LedgerUnsigned(benchmark::State& state) {
   LedgerRun(state, /*verify=*/false, config_.events, "append.ledger", "append.raw");
 }
 
+void AppendBench::LedgerUnsignedNoHeads(benchmark::State& state) {
+  LedgerRun(state, /*verify=*/false, config_.events, "append.ledger_no_heads", "append.raw", /*heads_map=*/false);
+}
+
 void AppendBench::LedgerSigned(benchmark::State& state) {
   LedgerRun(state, /*verify=*/true, config_.signed_events, "signed.ledger", VerifyKey(2));
+}
+
+void AppendBench::LedgerSignedNoHeads(benchmark::State& state) {
+  LedgerRun(state, /*verify=*/true, config_.signed_events, "signed.ledger_no_heads", VerifyKey(2), /*heads_map=*/false);
 }
 
 void AppendBench::RawRocks(benchmark::State& state) {

@@ -54,8 +54,11 @@ class AppendBench {
 
   void RawRocks(benchmark::State& state);
   void LedgerUnsigned(benchmark::State& state);
+  // The same without the heads map (LedgerOptions::heads_map): its cost.
+  void LedgerUnsignedNoHeads(benchmark::State& state);
   void Ed25519(benchmark::State& state, int threads);
   void LedgerSigned(benchmark::State& state);
+  void LedgerSignedNoHeads(benchmark::State& state);
 
   static std::string VerifyKey(int threads) { return "verify.t" + std::to_string(threads); }
 
@@ -70,7 +73,7 @@ class AppendBench {
   Run Produce(Ledger& ledger, uint64_t count);
   // Times one ledger run; records `key` in events/s.
   void LedgerRun(benchmark::State& state, bool verify, uint64_t count, const std::string& key,
-                 const std::string& baseline);
+                 const std::string& baseline, bool heads_map = true);
 
   const std::vector<std::string>& Events();  // signed bodies, generated on first use
   const std::vector<std::string>& Leaves();  // their leaf bytes, from an unsynced ledger run

@@ -27,6 +27,7 @@
 #include <string_view>
 
 #include "append_bench.h"
+#include "heads_bench.h"
 #include "ledger/calendar.h"
 #include "projection_bench.h"
 #include "proof_bench.h"
@@ -233,6 +234,8 @@ int Main(int argc, char** argv) {
   for (int r = 0; r < reps; ++r) {
     once(benchmark::RegisterBenchmark(fmt::format("append/raw_rocksdb/rep:{}", r).c_str(),
                                       [&](benchmark::State& s) { ab.RawRocks(s); }));
+    once(benchmark::RegisterBenchmark(fmt::format("append/ledger_unsigned_no_heads/rep:{}", r).c_str(),
+                                      [&](benchmark::State& s) { ab.LedgerUnsignedNoHeads(s); }));
     once(benchmark::RegisterBenchmark(fmt::format("append/ledger_unsigned/rep:{}", r).c_str(),
                                       [&](benchmark::State& s) { ab.LedgerUnsigned(s); }));
   }
@@ -241,6 +244,8 @@ int Main(int argc, char** argv) {
       once(benchmark::RegisterBenchmark(fmt::format("signed/ed25519_verify/threads:{}/rep:{}", t, r).c_str(),
                                         [&, t](benchmark::State& s) { ab.Ed25519(s, t); }));
     }
+    once(benchmark::RegisterBenchmark(fmt::format("signed/ledger_signed_no_heads/rep:{}", r).c_str(),
+                                      [&](benchmark::State& s) { ab.LedgerSignedNoHeads(s); }));
     once(benchmark::RegisterBenchmark(fmt::format("signed/ledger_signed/rep:{}", r).c_str(),
                                       [&](benchmark::State& s) { ab.LedgerSigned(s); }));
   }
@@ -264,6 +269,22 @@ int Main(int argc, char** argv) {
                                  [p](benchmark::State& s) { p->Consistency(s); })
         ->UseManualTime()
         ->Unit(benchmark::kMicrosecond);
+  }
+
+  // The heads map at a TPMAP year's scale (652,863 target households).
+  HeadsBench heads_bench(652863, &results);
+  benchmark::RegisterBenchmark("heads/prove/households:652863", [&](benchmark::State& s) { heads_bench.Prove(s); })
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("heads/verify_map_proof/households:652863",
+                               [&](benchmark::State& s) { heads_bench.Verify(s); })
+      ->Unit(benchmark::kMicrosecond);
+  benchmark::RegisterBenchmark("heads/baseline_verify_inclusion/leaves:652863",
+                               [&](benchmark::State& s) { heads_bench.InclusionBaseline(s); })
+      ->Unit(benchmark::kMicrosecond);
+  for (bool batches : {false, true}) {
+    once(benchmark::RegisterBenchmark(
+        fmt::format("heads/build/{}/households:652863", batches ? "batches_of_1000" : "sorted").c_str(),
+        [&, batches](benchmark::State& s) { heads_bench.Build(s, batches); }));
   }
 
   SeededStores seeded(store_dir, seed_tool, &results);

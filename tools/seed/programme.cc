@@ -11,6 +11,7 @@
 #include <queue>
 #include <unordered_map>
 
+#include "ledger/calendar.h"
 #include "ledger/event_codec.h"
 #include "ledger/projection.h"
 #include "ledger/reasons.h"
@@ -21,19 +22,16 @@ namespace ledger::seed {
 namespace {
 
 constexpr int64_t kNsPerMinute = 60'000'000'000LL;
-constexpr int64_t kNsPerDay = 1440 * kNsPerMinute;
-constexpr int64_t kBangkokOffsetNs = 7 * 60 * kNsPerMinute;
 constexpr int kMaxVisitsPerOfficerDay = 8;   // clean data never exceeds it
 constexpr int kHouseholdsPerOfficer = 60;
 constexpr int kMaxOfficersPerAgencyDistrict = 4;
 
 // ---------------------------------------------------------------- time (days since 1970-01-01, Bangkok)
 
-int64_t DayStartNs(int day) { return day * kNsPerDay - kBangkokOffsetNs; }
-int DayOf(const CivilDate& d) {
-  return static_cast<int>((BangkokEndOfDayNs(d) + 1 + kBangkokOffsetNs) / kNsPerDay) - 1;
-}
-CivilDate DateOf(int day) { return BangkokDate(DayStartNs(day)); }
+// Day numbers are calendar.h's (days since 1970-01-01), days in Asia/Bangkok.
+CivilDate DateOf(int day) { return DateFromDayNumber(day); }
+int DayOf(const CivilDate& d) { return static_cast<int>(DayNumber(d)); }
+int64_t DayStartNs(int day) { return BangkokStartOfDayNs(DateOf(day)); }
 // Sundays off.
 int Workday(int day) { return (day + 4) % 7 == 0 ? day + 1 : day; }
 
@@ -265,7 +263,7 @@ struct Programme::Impl {
 };
 
 Status Programme::Impl::Setup(const tools::AdminAreas& areas) {
-  const int year_ce = config.fiscal_year_be - 543;
+  const int year_ce = config.fiscal_year_be - kBuddhistEraOffset;
   start = DayOf({year_ce - 1, 10, 1});
   end = DayOf({year_ce, 9, 30});
   std::vector<const tools::Province*> chosen;

@@ -11,8 +11,10 @@
 //   AddDays(d, 1);                                                         // {2022, 10, 1}
 //
 // Dates are proleptic Gregorian calendar dates (CivilDate, event.h) with no
-// time zone; the ledger reads them in Asia/Bangkok (projection.h:
-// BangkokEndOfDayNs, BangkokDate). Pure functions; thread-safe.
+// time zone; instants (recordedAt) are ns since the Unix epoch, read as days
+// in Asia/Bangkok (UTC+7, no daylight saving) below. This is the one date
+// and time module: everything is std::chrono underneath. Pure functions;
+// thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -72,5 +74,18 @@ FiscalYear FiscalYearOf(const CivilDate& d);
 // ("2022"); the same fiscal year either way, whatever --calendar says.
 // Errors: InvalidArgument (BAD_FISCAL_YEAR).
 StatusOr<FiscalYear> ParseFiscalYear(std::string_view text);
+
+// ---------------------------------------------------------------- instants
+
+inline constexpr int64_t kNsPerSecond = 1'000'000'000;
+inline constexpr int64_t kBangkokOffsetSeconds = 7 * 3600;
+
+// The first and the last nanosecond of day `d` in Asia/Bangkok.
+int64_t BangkokStartOfDayNs(const CivilDate& d);
+int64_t BangkokEndOfDayNs(const CivilDate& d);
+// The Asia/Bangkok day of an instant.
+CivilDate BangkokDate(int64_t ns_since_epoch);
+// "2022-09-30T03:04:05.000000006Z" (UTC, 9 fraction digits).
+std::string FormatTimestampNs(int64_t ns_since_epoch);
 
 }  // namespace ledger

@@ -68,6 +68,11 @@ struct EventInfo {
   std::string idempotency_key;
   std::string body_canonical;    // canonical bytes of the EventBody (what was signed)
   std::string signature;
+  // AgencyRegistered: the agency's code; OfficerRegistered, OfficerKeyRevoked:
+  // the officer's id; "" for every other kind (the entity a registry event is about).
+  std::string registry_subject;
+  // Envelope.headsRoot: set on the last event of a group commit (docs/formats.md §7).
+  std::optional<Hash> heads_root;
 };
 
 // Parses leaf bytes with traversal and nesting limits. Fails with DataLoss

@@ -41,6 +41,10 @@ std::string CanonicalBytes(Reader reader) {
 // (standard framing with segment table) -- the unit a client sends.
 std::string SignBody(schema::EventBody::Reader body, const PrivateKey& key);
 
+// The entity a registry event is about: the code of an AgencyRegistered, the
+// officer id of an OfficerRegistered or OfficerKeyRevoked; "" otherwise.
+std::string RegistrySubject(schema::Payload::Reader payload);
+
 // Copies `bytes` into word-aligned storage and holds a reader over it.
 // `framed`: standard serialization with segment table; otherwise a single
 // canonical segment (leaf bytes).

@@ -48,6 +48,7 @@
 #include <string>
 #include <string_view>
 
+#include "ledger/calendar.h"
 #include "ledger/crypto.h"
 #include "ledger/status.h"
 
@@ -57,8 +58,7 @@ namespace ledger {
 // bytes are not a well-formed canonical Envelope.
 StatusOr<nlohmann::json> EventToJson(std::string_view leaf_bytes);
 
-// The "recorded_at" text of a timestamp: UTC, nanoseconds, trailing "Z".
-std::string FormatTimestampNs(int64_t ns_since_epoch);
+// FormatTimestampNs (the recorded_at text) is in ledger/calendar.h.
 
 // Builds an unsigned EventBody from the object above and returns its
 // canonical bytes (what the officer signs). Reads `kind`, `household`,

@@ -28,6 +28,7 @@
 
 #include "ledger/bytes.h"
 #include "ledger/crypto.h"
+#include "ledger/heads.h"
 #include "ledger/status.h"
 
 namespace ledger {
@@ -50,6 +51,10 @@ struct LedgerOptions {
   // Verify each event's Ed25519 signature. Off only for pre-verified
   // events (benchmarks of the storage path); the trust rules still apply.
   bool verify_signatures = true;
+  // Commit to every entity's head (docs/formats.md §7.6). Off only to
+  // measure its cost (ledger-bench): clients refuse the histories of a
+  // store written without it (INCOMPLETE_HISTORY).
+  bool heads_map = true;
   // Clock for recordedAt, ns since the Unix epoch. Defaults to the system clock.
   std::function<int64_t()> clock;
   // RocksDB block cache in bytes.
@@ -130,6 +135,20 @@ class Ledger {
   // NotFound (UNKNOWN_AGENCY, UNKNOWN_OFFICER) when not registered. Lets an
   // inspector check a key's validity at the time of an event.
   StatusOr<std::vector<uint64_t>> RegistrySeqs(const std::string& agency, const std::string& officer) const;
+
+  // What the log commits to about an entity (docs/formats.md §7), as of the
+  // checkpointed size `tree_size` (<= Size()): the leaf bytes of event
+  // tree_size-1, which carries the heads root of events [0, tree_size-1),
+  // the map proof, and the entity's head in that map (48 bytes; "" when
+  // absent). heads::CommittedHead() checks it. FailedPrecondition on a store
+  // opened read-only.
+  struct HeadEvidence {
+    uint64_t tree_size = 0;
+    std::string root_leaf;
+    std::string map_proof;
+    std::string head;
+  };
+  StatusOr<HeadEvidence> ProveHead(const heads::EntityId& entity) const;
 
   // Calls `fn(seq, leaf_bytes)` for every durable event with
   // from <= seq < min(to, Size()), in order, streaming with one RocksDB

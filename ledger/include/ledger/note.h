@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +95,11 @@ struct OpenedNote {
 // Signatures from unknown keys are kept in `unverified` and otherwise ignored.
 StatusOr<OpenedNote> OpenNote(std::string_view note,
                               const std::vector<NoteVerifier>& known);
+
+// The text a signed note signs (everything up to its blank line), without
+// checking a signature: for notes this process stored itself. nullopt when
+// there is no signature block. OpenNote is the check for notes from others.
+std::optional<std::string_view> SignedNoteText(std::string_view note);
 
 struct Checkpoint {
   std::string origin;

@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "ledger/bytes.h"
+#include "ledger/calendar.h"
 #include "ledger/domain_types.h"
 #include "ledger/event.h"
 #include "ledger/status.h"
@@ -162,6 +163,13 @@ namespace projection {
 class Core;
 }
 
+// A household's status folded from its own events alone (ascending seq,
+// e.g. a verified complete history) with the same fold as the ledger's
+// projections; nullopt when `leaves` holds none of its events. What a client
+// shows instead of the server's word.
+StatusOr<std::optional<HouseholdStatus>> FoldHousehold(std::string_view house_code,
+                                                       const std::vector<std::string>& leaves);
+
 class Projector {
  public:
   Projector();
@@ -205,11 +213,8 @@ class Projector {
   std::unique_ptr<projection::Core> core_;
 };
 
-// The end of calendar day `d` in Asia/Bangkok (UTC+7), in ns since the
-// epoch: the last instant "as of d" includes.
-int64_t BangkokEndOfDayNs(const CivilDate& d);
-// The Asia/Bangkok calendar date of an instant.
-CivilDate BangkokDate(int64_t ns_since_epoch);
+// BangkokEndOfDayNs(d), the last instant "as of d" includes, and
+// BangkokDate(ns) are in ledger/calendar.h.
 
 // The number of events recorded at or before `ns` (recordedAt): the longest
 // prefix of the log whose events all have recordedAt <= ns. Uses the

@@ -26,7 +26,9 @@
 #include <kj/exception.h>
 
 #include "append/ledger_impl.h"
+#include "ledger/heads.h"
 #include "ledger/reasons.h"
+#include "tree/heads_batch.h"
 
 namespace ledger {
 namespace {
@@ -35,9 +37,6 @@ std::string ToStr(capnp::Data::Reader d) {
   return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
 }
 
-capnp::Data::Reader AsData(const std::string& s) {
-  return capnp::Data::Reader(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-}
 capnp::Data::Reader AsData(const Hash& h) { return capnp::Data::Reader(h.data(), h.size()); }
 
 bool HasNul(kj::StringPtr s) { return std::string_view(s.cStr(), s.size()).find('\0') != std::string_view::npos; }
@@ -285,7 +284,12 @@ void Ledger::Impl::Commit(CommitJob& job) {
     }
     return;
   }
-  if (job.appended > 0) size.store(job.size, std::memory_order_release);
+  if (job.appended > 0) {
+    size.store(job.size, std::memory_order_release);
+    std::unique_lock lock(heads_mu);
+    durable_heads.SetMany(job.heads_updates);
+    durable_heads_size = job.size;
+  }
 }
 
 void Ledger::Impl::TrimInflight() {
@@ -307,6 +311,29 @@ StatusOr<Hash> Ledger::Impl::LeafHashForWriter(uint64_t seq) {
   return Nodes()(0, seq);
 }
 
+// The group's last event gains the root of the heads map over every event
+// before it (docs/formats.md §7), which changes its leaf bytes and hash; the
+// heads of those events go into the batch, the last event's wait in
+// writer_tail.
+void Ledger::Impl::SealGroup(CommitJob& job, heads::HeadsBatch& heads_batch, size_t last_begin,
+                             capnp::MallocMessageBuilder& envelope, std::string& leaf, Hash& leaf_hash) {
+  auto& updates = heads_batch.updates();
+  std::span<const heads::HeadsMap::Entry> before(updates.data(), last_begin);
+  writer_heads.SetMany(before);
+  const Hash root = writer_heads.Root();
+  auto env = envelope.getRoot<schema::Envelope>();
+  env.setHeadsRoot(AsData(root));
+  leaf = CanonicalBytes(env.asReader());
+  leaf_hash = merkle::HashLeaf(AsBytes(leaf));
+  for (size_t i = last_begin; i < updates.size(); ++i) updates[i].second.leaf_hash = leaf_hash;
+  for (const auto& [key, head] : before) {
+    job.batch.Put(store->cf(kCfHeads), rocksdb::Slice(reinterpret_cast<const char*>(key.data()), key.size()),
+                  heads::EncodeHead(head));
+  }
+  job.heads_updates.assign(before.begin(), before.end());
+  writer_tail.assign(updates.begin() + static_cast<std::ptrdiff_t>(last_begin), updates.end());
+}
+
 CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
   CommitJob job;
   job.group = std::move(group);
@@ -319,6 +346,22 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
 
   rocksdb::WriteBatch& batch = job.batch;
   uint64_t next = tree.size();   // == inflight_base + inflight_hashes.size()
+  // The heads of this group's events, after the previous group's last one
+  // (ledger_impl.h). The events' leaves go into the batch and the tree
+  // after the loop, once the last one is sealed with the heads root.
+  heads::HeadsBatch heads_batch(writer_heads);
+  for (const auto& [key, head] : writer_tail) heads_batch.AddHead(key, head);
+  struct Sequenced {
+    uint64_t seq;
+    PendingEvent* p;
+    std::string leaf;
+    Hash leaf_hash;
+    std::string household;
+    std::string idem;
+    size_t heads_begin;   // this event's first update in heads_batch
+  };
+  std::vector<Sequenced> sequenced;
+  std::unique_ptr<capnp::MallocMessageBuilder> last_envelope;   // of sequenced.back()
   const int64_t now = options.clock();
   const DomainState::LeafHashFn leaf_hash_of = [this](uint64_t s) { return LeafHashForWriter(s); };
 
@@ -398,8 +441,8 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
 
       // Envelope -> canonical leaf bytes.
       const uint64_t seq = next;
-      capnp::MallocMessageBuilder msg(256);
-      auto env = msg.initRoot<schema::Envelope>();
+      auto msg = std::make_unique<capnp::MallocMessageBuilder>(256);
+      auto env = msg->initRoot<schema::Envelope>();
       env.setSeq(seq);
       env.setRecordedAt(now);
       env.setPrevHash(AsData(last_leaf_hash));
@@ -416,7 +459,6 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
 
       // Commit to this group.
       std::string seq_key = BigEndian64(seq);
-      batch.Put(store->cf(kCfEvents), seq_key, leaf);
       batch.Put(store->cf(kCfIdempotency), idem, seq_key);
       if (!household.empty()) batch.Put(store->cf(kCfByHousehold), IndexKey(household, seq), "");
       batch.Put(store->cf(kCfByAgency), IndexKey(std::string(body.getAgency().cStr()), seq), "");
@@ -429,13 +471,21 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
       }
       // A failure here leaves the domain state broken: Flush reports it and the group fails.
       domain->Apply(body, seq, leaf_hash, now).IgnoreError();
-      tree.Append(leaf_hash);
       last_leaf_hash = leaf_hash;
       AppendResult r{seq, leaf_hash, false};
       inflight_hashes.push_back(leaf_hash);
       inflight_key_order.emplace_back(seq, idem);
-      inflight_keys.emplace(std::move(idem), r);
+      inflight_keys.emplace(idem, r);
       p.request->outcomes[p.index] = r;
+      const size_t heads_begin = heads_batch.updates().size();
+      if (options.heads_map) {
+        const auto kind = static_cast<EventKind>(static_cast<uint16_t>(body.getPayload().which()));
+        for (const auto& entity : heads::EntitiesOf(household, kind, RegistrySubject(body.getPayload()))) {
+          heads_batch.Add(entity.key(), seq, leaf_hash);
+        }
+      }
+      sequenced.push_back({seq, &p, std::move(leaf), leaf_hash, std::move(household), std::move(idem), heads_begin});
+      last_envelope = std::move(msg);
       ++job.appended;
       ++next;
     } catch (const kj::Exception& e) {
@@ -445,6 +495,25 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
   }
 
   if (job.appended == 0) return job;
+  if (options.heads_map) SealGroup(job, heads_batch, sequenced.back().heads_begin, *last_envelope, sequenced.back().leaf,
+            sequenced.back().leaf_hash);
+  {
+    // The last event's final hash wherever the loop put the provisional one.
+    Sequenced& last = sequenced.back();
+    const uint64_t seq = next - 1;
+    last_leaf_hash = last.leaf_hash;
+    inflight_hashes.back() = last.leaf_hash;
+    inflight_keys[last.idem].leaf_hash = last.leaf_hash;
+    for (auto& p : job.group) {
+      auto& o = p.request->outcomes[p.index];
+      if (o.ok() && o->seq == seq) o->leaf_hash = last.leaf_hash;
+    }
+    if (!last.household.empty()) domain->SetLatestHash(last.household, seq, last.leaf_hash);
+  }
+  for (const Sequenced& e : sequenced) {
+    batch.Put(store->cf(kCfEvents), BigEndian64(e.seq), e.leaf);
+    tree.Append(e.leaf_hash);
+  }
 
   job.size = next;
   Status flushed = domain->Flush(*store, &batch);

@@ -7,7 +7,10 @@
 #include <filesystem>
 
 #include "append/ledger_impl.h"
+#include "ledger/event.h"
+#include "ledger/merkle.h"
 #include "ledger/reasons.h"
+#include "tree/heads_batch.h"
 
 namespace ledger {
 namespace {
@@ -17,6 +20,8 @@ constexpr std::string_view kMetaOrigin = "meta/origin";
 constexpr std::string_view kMetaKeyName = "meta/key_name";
 constexpr std::string_view kMetaServerKey = "meta/server_public_key";
 constexpr std::string_view kMetaRootKey = "meta/root_public_key";
+// "1" once the `heads` column family holds the heads of every event.
+constexpr std::string_view kMetaHeads = "meta/heads";
 
 int64_t SystemClockNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -113,6 +118,72 @@ Status Ledger::Impl::LoadMeta() {
   return OkStatus();
 }
 
+Status Ledger::Impl::LoadHeads() {
+  const uint64_t n = size.load();
+  // Heads of event `leaf` into `batch`.
+  auto fold = [](heads::HeadsBatch& batch, std::string_view leaf) -> Status {
+    ASSIGN_OR_RETURN(EventInfo e, DecodeEvent(leaf, /*require_canonical=*/false));
+    const Hash h = merkle::HashLeaf(AsBytes(leaf));
+    for (const auto& entity : heads::EntitiesOf(e)) batch.Add(entity.key(), e.seq, h);
+    return OkStatus();
+  };
+  heads::HeadsMap map;   // events [0, n-1)
+  ASSIGN_OR_RETURN(auto marker, store->Get(kCfDefault, kMetaHeads));
+  if (marker && store->has(kCfHeads)) {
+    std::vector<heads::HeadsMap::Entry> entries;
+    std::unique_ptr<rocksdb::Iterator> it(store->db()->NewIterator(rocksdb::ReadOptions(), store->cf(kCfHeads)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto k = it->key();
+      if (k.size() != 32) return DataLossError("heads: a key is not 32 bytes", reason::kStoreCorrupt);
+      Hash key;
+      std::copy(k.data(), k.data() + 32, key.begin());
+      auto head = heads::DecodeHead(std::string_view(it->value().data(), it->value().size()));
+      if (!head.ok()) return DataLossError("heads: " + head.status().message(), reason::kStoreCorrupt);
+      entries.emplace_back(key, *head);
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading heads");
+    ASSIGN_OR_RETURN(map, heads::HeadsMap::FromSorted(entries));
+  } else {
+    // A store from before the heads map: fold the events once.
+    heads::HeadsBatch batch(map);
+    std::unique_ptr<rocksdb::Iterator> it(store->db()->NewIterator(rocksdb::ReadOptions(), store->cf(kCfEvents)));
+    for (it->SeekToFirst(); it->Valid() && ReadBigEndian64(std::string_view(it->key().data(), it->key().size())) + 1 < n;
+         it->Next()) {
+      RETURN_IF_ERROR(fold(batch, std::string_view(it->value().data(), it->value().size())));
+    }
+    if (!it->status().ok()) return FromRocks(it->status(), "reading events");
+    map.SetMany(batch.updates());
+    if (!read_only && store->has(kCfHeads)) {
+      rocksdb::WriteBatch wb;
+      for (const auto& [key, head] : map.Entries()) {
+        wb.Put(store->cf(kCfHeads), rocksdb::Slice(reinterpret_cast<const char*>(key.data()), key.size()),
+               heads::EncodeHead(head));
+      }
+      wb.Put(std::string(kMetaHeads), "1");
+      RETURN_IF_ERROR(store->Write(&wb, /*sync=*/true));
+    }
+  }
+  writer_tail.clear();
+  if (n > 0) {
+    ASSIGN_OR_RETURN(auto last, store->Get(kCfEvents, BigEndian64(n - 1)));
+    if (!last) return DataLossError(fmt::format("event {} is missing from the store", n - 1), reason::kMissingEvent);
+    ASSIGN_OR_RETURN(EventInfo e, DecodeEvent(*last, /*require_canonical=*/false));
+    if (e.heads_root && *e.heads_root != map.Root()) {
+      return DataLossError(fmt::format("{}: the heads column family does not match the heads root of event {}",
+                                       store->dir(), n - 1),
+                           reason::kStoreCorrupt);
+    }
+    heads::HeadsBatch tail(map);
+    RETURN_IF_ERROR(fold(tail, *last));
+    writer_tail = std::move(tail.updates());
+  }
+  durable_heads_size = n;
+  if (!read_only) writer_heads = map;
+  durable_heads = std::move(map);
+  heads_loaded = true;
+  return OkStatus();
+}
+
 // ---------------------------------------------------------------- Ledger
 
 Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -137,6 +208,7 @@ StatusOr<std::unique_ptr<Ledger>> Ledger::Create(const std::string& dir, const C
     batch.Put(std::string(kMetaKeyName), key_name);
     batch.Put(std::string(kMetaServerKey), server_key.PublicKeyBytes());
     batch.Put(std::string(kMetaRootKey), create.root_public_key);
+    batch.Put(std::string(kMetaHeads), "1");
     // The checkpoint of the empty tree.
     NoteSigner signer(key_name, server_key);
     ASSIGN_OR_RETURN(std::string note, signer.Sign(FormatCheckpoint({create.origin, 0, merkle::EmptyRoot(), {}})));
@@ -159,6 +231,7 @@ StatusOr<std::unique_ptr<Ledger>> Ledger::Open(const std::string& dir, PrivateKe
                                  reason::kWrongServerKey);
   }
   impl->signer.emplace(impl->info.key_name, server_key);
+  RETURN_IF_ERROR(impl->LoadHeads());
   uint64_t n = impl->size.load();
   impl->inflight_base = n;
   Impl* raw = impl.get();
@@ -287,6 +360,25 @@ Status Ledger::ForEachEvent(uint64_t from, uint64_t to, const EventVisitor& fn) 
   if (!it->status().ok()) return FromRocks(it->status(), "reading events");
   if (want != end) return DataLossError(fmt::format("event {} is missing from the store", want), reason::kMissingEvent);
   return OkStatus();
+}
+
+StatusOr<Ledger::HeadEvidence> Ledger::ProveHead(const heads::EntityId& entity) const {
+  const Impl& d = *impl_;
+  if (!d.heads_loaded) {
+    return FailedPreconditionError("heads proofs are served by a ledger open for writing", reason::kReadOnly);
+  }
+  HeadEvidence out;
+  {
+    std::shared_lock lock(d.heads_mu);
+    out.tree_size = d.durable_heads_size;
+    const Hash key = entity.key();
+    if (auto head = d.durable_heads.Get(key)) out.head = heads::EncodeHead(*head);
+    out.map_proof = heads::EncodeMapProof(d.durable_heads.Prove(key));
+  }
+  if (out.tree_size > 0) {
+    ASSIGN_OR_RETURN(out.root_leaf, LeafBytes(out.tree_size - 1));
+  }
+  return out;
 }
 
 StatusOr<std::vector<uint64_t>> Ledger::RegistrySeqs(const std::string& agency, const std::string& officer) const {

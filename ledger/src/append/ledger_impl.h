@@ -16,6 +16,8 @@
 
 #include "ledger/event_codec.h"
 #include "ledger/ledger.h"
+#include "tree/heads_batch.h"
+#include "tree/heads_map.h"
 #include "tree/merkle_tiles.h"
 #include "ledger/note.h"
 #include "rules/domain.h"
@@ -50,6 +52,7 @@ struct CommitJob {
   rocksdb::WriteBatch batch;
   uint64_t size = 0;            // tree size once written
   std::string checkpoint_text;  // unsigned checkpoint body for `size`
+  std::vector<heads::HeadsMap::Entry> heads_updates;   // for the readers' map once durable
 };
 
 // Bounded cache of immutable (full) Merkle tiles for the read path.
@@ -98,6 +101,20 @@ struct Ledger::Impl {
   std::unordered_map<std::string, AppendResult> inflight_keys;
   std::deque<std::pair<uint64_t, std::string>> inflight_key_order;
 
+  // ---- heads map (docs/formats.md §7). The last event of a group carries
+  // the root of the map over the events before it, so every map here is
+  // "all but the last event": the `heads` column family and both maps hold
+  // the heads of events [0, size-1), and the last event's own updates wait
+  // in `writer_tail` for the next group. The writer's map runs ahead of the
+  // disk; the readers' is as of `durable_heads_size` (a checkpointed size)
+  // and the committer brings it forward after each write.
+  heads::HeadsMap writer_heads;
+  std::vector<heads::HeadsMap::Entry> writer_tail;
+  mutable std::shared_mutex heads_mu;
+  heads::HeadsMap durable_heads;
+  uint64_t durable_heads_size = 0;
+  bool heads_loaded = false;
+
   // ---- committer handoff (appender.cc): the writer sequences group N+1
   // while the committer writes and acknowledges group N.
   std::mutex commit_mu;
@@ -121,12 +138,17 @@ struct Ledger::Impl {
   StatusOr<std::shared_ptr<const merkle::Tile>> SharedTile(const merkle::TileId& id);
   merkle::NodeReader Nodes();
   Status LoadMeta();
+  // Reads the heads map from the `heads` column family, or rebuilds it from
+  // the events (a store from before it) and, unless read-only, stores it.
+  Status LoadHeads();
 
   // Write path: Prepare in callers' threads, Sequence in the writer thread,
   // Commit in the committer thread.
   void WriterLoop();
   void CommitterLoop();
   CommitJob Sequence(std::vector<PendingEvent> group);
+  void SealGroup(CommitJob& job, heads::HeadsBatch& heads_batch, size_t last_begin,
+                 capnp::MallocMessageBuilder& envelope, std::string& leaf, Hash& leaf_hash);
   void Commit(CommitJob& job);
   void HandOff(CommitJob job);
   void WaitCommitted();               // until every handed-off job is done

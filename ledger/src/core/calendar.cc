@@ -110,4 +110,39 @@ StatusOr<FiscalYear> ParseFiscalYear(std::string_view text) {
   return FiscalYearEnding(year);
 }
 
+// ---------------------------------------------------------------- instants
+
+namespace {
+// Floor division of an instant into (whole seconds, ns within the second).
+std::pair<int64_t, int64_t> SplitNs(int64_t ns) {
+  int64_t secs = ns / kNsPerSecond, frac = ns % kNsPerSecond;
+  if (frac < 0) {
+    frac += kNsPerSecond;
+    --secs;
+  }
+  return {secs, frac};
+}
+}  // namespace
+
+int64_t BangkokStartOfDayNs(const CivilDate& d) {
+  return (DayNumber(d) * 86400 - kBangkokOffsetSeconds) * kNsPerSecond;
+}
+
+int64_t BangkokEndOfDayNs(const CivilDate& d) { return BangkokStartOfDayNs(AddDays(d, 1)) - 1; }
+
+CivilDate BangkokDate(int64_t ns) {
+  const auto secs = chr::sys_seconds(chr::seconds(SplitNs(ns).first + kBangkokOffsetSeconds));
+  return FromYmd(chr::year_month_day(chr::floor<chr::days>(secs)));
+}
+
+std::string FormatTimestampNs(int64_t ns) {
+  const auto [secs, frac] = SplitNs(ns);
+  const chr::sys_seconds t{chr::seconds(secs)};
+  const auto day = chr::floor<chr::days>(t);
+  const chr::hh_mm_ss<chr::seconds> tod(t - day);
+  const CivilDate d = FromYmd(chr::year_month_day(day));
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:09d}Z", d.year, d.month, d.day, tod.hours().count(),
+                     tod.minutes().count(), tod.seconds().count(), frac);
+}
+
 }  // namespace ledger

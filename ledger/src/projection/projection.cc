@@ -593,6 +593,17 @@ Status Core::DecodeLeaf(std::string_view leaf, const Hash& leaf_hash, DecodedEve
   });
 }
 
+Status Core::ApplyHouseholdLeaf(std::string_view leaf, const Hash& leaf_hash) {
+  DecodedEvent e;
+  RETURN_IF_ERROR(DecodeLeaf(leaf, leaf_hash, &e));
+  if (e.seq < applied_) {
+    return OutOfRangeError(fmt::format("projection: event {} folded after event {}", e.seq, applied_ - 1),
+                           reason::kOutOfOrder);
+  }
+  applied_ = e.seq;   // the events between belong to others
+  return Apply(e);
+}
+
 Status Core::ApplyLeaf(std::string_view leaf, const Hash& leaf_hash) {
   DecodedEvent e;
   RETURN_IF_ERROR(DecodeLeaf(leaf, leaf_hash, &e));
@@ -733,6 +744,18 @@ AreaProgress Core::AreaView(uint32_t code) const {
 
 }  // namespace projection
 
+StatusOr<std::optional<HouseholdStatus>> FoldHousehold(std::string_view house_code,
+                                                       const std::vector<std::string>& leaves) {
+  projection::Core core;
+  for (const std::string& leaf : leaves) {
+    RETURN_IF_ERROR(core.ApplyHouseholdLeaf(leaf, merkle::HashLeaf(AsBytes(leaf))));
+  }
+  ASSIGN_OR_RETURN(projection::Household * h, core.Find(house_code));
+  if (!h) return std::optional<HouseholdStatus>();
+  return std::optional<HouseholdStatus>(core.View(*h));
+}
+
+
 // ---------------------------------------------------------------- Projector
 
 Projector::Projector() : core_(std::make_unique<projection::Core>()) {}
@@ -787,47 +810,6 @@ std::string Projector::SerializeArea(std::string_view code) const {
   auto c = projection::ParseAreaCode(code);
   if (!c || !core_->areas().count(*c)) return {};
   return core_->SerializeArea(*c);
-}
-
-// ---------------------------------------------------------------- time
-
-namespace {
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-int64_t DaysFromCivil(int y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-CivilDate CivilFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp + (mp < 10 ? 3 : -9);
-  return {static_cast<int>(y + (m <= 2)), static_cast<int>(m), static_cast<int>(d)};
-}
-
-constexpr int64_t kNsPerSecond = 1'000'000'000;
-constexpr int64_t kBangkokOffsetSeconds = 7 * 3600;
-}  // namespace
-
-int64_t BangkokEndOfDayNs(const CivilDate& d) {
-  int64_t next_day = DaysFromCivil(d.year, static_cast<unsigned>(d.month), static_cast<unsigned>(d.day)) + 1;
-  return (next_day * 86400 - kBangkokOffsetSeconds) * kNsPerSecond - 1;
-}
-
-CivilDate BangkokDate(int64_t ns) {
-  int64_t seconds = (ns >= 0 ? ns / kNsPerSecond : (ns - kNsPerSecond + 1) / kNsPerSecond) + kBangkokOffsetSeconds;
-  int64_t days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400;
-  return CivilFromDays(days);
 }
 
 }  // namespace ledger

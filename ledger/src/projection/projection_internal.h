@@ -358,6 +358,9 @@ class Core {
   Status ApplyBody(uint64_t seq, int64_t recorded_at_ns, const Hash& leaf_hash, schema::EventBody::Reader body);
   // Leaf bytes (canonical Envelope).
   Status ApplyLeaf(std::string_view leaf_bytes, const Hash& leaf_hash);
+  // The same for one household's events alone (ascending seqs with gaps):
+  // what FoldHousehold (projection.h) folds.
+  Status ApplyHouseholdLeaf(std::string_view leaf_bytes, const Hash& leaf_hash);
   // The two halves of the above. Decode touches only the string table and
   // Apply never reads strings, so one thread may decode while another
   // applies what was decoded before (a pipelined replay).

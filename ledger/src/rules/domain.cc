@@ -126,6 +126,11 @@ StatusOr<std::optional<DomainState::Head>> DomainState::HouseholdHead(std::strin
   return std::optional<Head>(Head{h->latest_seq, h->latest_hash});
 }
 
+void DomainState::SetLatestHash(std::string_view household, uint64_t seq, const Hash& hash) {
+  projection::Household* h = core_.Loaded(household);
+  if (h && h->latest_seq == seq) h->latest_hash = hash;
+}
+
 bool DomainState::CacheFull() const { return core_.household_count() > kMaxCachedHouseholds; }
 
 void DomainState::TrimCache() { core_.DropHouseholds(); }

@@ -63,6 +63,10 @@ class DomainState {
     Hash hash;
   };
   StatusOr<std::optional<Head>> HouseholdHead(std::string_view household);
+  // The appender seals a group's last event after applying it (the event
+  // gains the heads root, so its leaf hash changes): the household's head
+  // takes the final hash.
+  void SetLatestHash(std::string_view household, uint64_t seq, const Hash& hash);
 
   // The in-memory household cache is bounded: once it holds more than its
   // limit, TrimCache() drops it (it refills from the store on use). Call it

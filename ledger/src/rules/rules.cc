@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/digits.h"
+#include "ledger/calendar.h"
 #include "ledger/projection.h"
 #include "ledger/reasons.h"
 
@@ -13,8 +14,8 @@ using P = schema::Payload;
 using projection::Household;
 using projection::Record;
 
-constexpr int kMinYearCe = 1950;
-constexpr int kMaxYearCe = 2400;   // later years are most likely BE years sent as CE
+constexpr int kMinEventYearCe = 1950;
+constexpr int kMaxEventYearCe = 2400;   // later years are most likely BE years sent as CE
 constexpr int kMinSurveyYearBe = 2500;
 constexpr int kMaxSurveyYearBe = 2700;
 constexpr size_t kKeyedHashSize = 32;
@@ -29,20 +30,15 @@ bool IsHouseholdKind(P::Which w) {
   return w != P::AGENCY_REGISTERED && w != P::OFFICER_REGISTERED && w != P::OFFICER_KEY_REVOKED;
 }
 
-int DaysInMonth(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
-}
-
 Status CheckDate(schema::Date::Reader d, std::string_view field) {
   const int y = d.getYear(), m = d.getMonth(), day = d.getDay();
-  if (y > kMaxYearCe && y - 543 >= kMinYearCe && y - 543 <= kMaxYearCe) {
+  constexpr int kBe = kBuddhistEraOffset;
+  if (y > kMaxEventYearCe && y - kBe >= kMinEventYearCe && y - kBe <= kMaxEventYearCe) {
     return InvalidArgumentError(
-        fmt::format("{}: year {} looks like a Buddhist Era year; dates are CE ({} BE = {} CE)", field, y, y, y - 543),
+        fmt::format("{}: year {} looks like a Buddhist Era year; dates are CE ({} BE = {} CE)", field, y, y, y - kBe),
         reason::kBadDate);
   }
-  if (y < kMinYearCe || y > kMaxYearCe || m < 1 || m > 12 || day < 1 || day > DaysInMonth(y, m)) {
+  if (y < kMinEventYearCe || y > kMaxEventYearCe || !IsValidDate({y, m, day})) {
     return InvalidArgumentError(fmt::format("{}: {:04d}-{:02d}-{:02d} is not a valid date", field, y, m, day),
                                 reason::kBadDate);
   }

@@ -13,6 +13,7 @@ namespace {
 constexpr const char* kCfNames[kCfCount] = {
     "default",      "events",    "merkle",      "idempotency", "by_household",
     "by_agency",    "by_officer", "checkpoints", "projection",  "snapshots",
+    "heads",
 };
 
 // Per column family tuning (docs/PERFORMANCE.md). The CFs that take small
@@ -147,6 +148,7 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode,
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (int i = 0; i < kCfCount; ++i) descriptors.emplace_back(kCfNames[i], CfOptions(i, cf_options, unfiltered));
+  bool heads_missing = false;
 
   if (mode != Mode::kCreate) {
     // A directory with a RocksDB but without our column families is not a
@@ -160,6 +162,12 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode,
     for (int i = kCfDefault + 1; i < kCfCount; ++i) any_ours = any_ours || has(i);
     for (int i = 0; i < kCfCount; ++i) {
       if (has(i)) continue;
+      if (i == kCfHeads && any_ours) {
+        // A store from before the heads map: read-write adds the column
+        // family (the ledger fills it), read-only goes without.
+        heads_missing = true;
+        continue;
+      }
       if (any_ours) {
         return DataLossError(dir + ": column family '" + kCfNames[i] + "' is missing: the store is damaged",
                              reason::kStoreCorrupt);
@@ -173,6 +181,8 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode,
   store->dir_ = dir;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
+  if (heads_missing && mode == Mode::kReadOnly) descriptors.pop_back();
+  if (heads_missing && mode == Mode::kReadWrite) db_options.create_missing_column_families = true;
   if (mode == Mode::kReadOnly) {
     s = rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &store->handles_, &raw);
   } else {
@@ -185,12 +195,15 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode,
     return OpenError(s, dir);
   }
   store->db_.reset(raw);
+  while (store->handles_.size() < kCfCount) store->handles_.push_back(nullptr);
   return store;
 }
 
 Store::~Store() {
   if (db_) {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    for (auto* h : handles_) {
+      if (h) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    }
     db_->Close().PermitUncheckedError();
   }
 }

@@ -10,6 +10,8 @@
 //   checkpoints    tree size (8 bytes BE)           signed checkpoint note
 //   projection     (issue: projections)
 //   snapshots      (issue: projections)
+//   heads          heads map key (32 bytes)         head: seq (8 BE) || leaf hash || count (8 BE)
+//                  (docs/formats.md §7; stores from before it get it on first open)
 //   default        "meta/format_version"            decimal
 //                  "meta/origin", "meta/key_name"   text
 //                  "meta/server_public_key"         32 bytes
@@ -41,6 +43,7 @@ enum Cf : int {
   kCfCheckpoints,
   kCfProjection,
   kCfSnapshots,
+  kCfHeads,       // the last: older stores lack it (Store::Open adds it)
   kCfCount,
 };
 
@@ -58,6 +61,8 @@ class Store {
 
   rocksdb::DB* db() const { return db_.get(); }
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[c]; }
+  // False only for a store from before the heads map opened read-only.
+  bool has(Cf c) const { return handles_[c] != nullptr; }
   const std::string& dir() const { return dir_; }
 
   // Get; nullopt when absent.

@@ -262,6 +262,13 @@ StatusOr<std::string> NoteSigner::Sign(std::string_view text) const {
   return note;
 }
 
+std::optional<std::string_view> SignedNoteText(std::string_view note) {
+  // The text never holds a blank line (CheckNoteText), so the first one ends it.
+  const size_t blank = note.find("\n\n");
+  if (blank == std::string_view::npos) return std::nullopt;
+  return note.substr(0, blank + 1);
+}
+
 StatusOr<OpenedNote> OpenNote(std::string_view note, const std::vector<NoteVerifier>& known) {
   if (!IsCleanText(note)) return Malformed("not clean UTF-8");
   const size_t split = note.rfind("\n\n");

@@ -38,6 +38,7 @@
 #include "append/ledger_internal.h"
 #include "core/task_pool.h"
 #include "verify/verify_chunks.h"
+#include "verify/verify_heads.h"
 #include "verify/verify_indexes.h"
 #include "verify/verify_projections.h"
 #include "verify/verify_problems.h"
@@ -86,13 +87,6 @@ VerifyProblem CheckpointProblem(uint64_t size, std::string message) {
   p.checkpoint_size = size;
   p.message = std::move(message);
   return p;
-}
-
-// The text a signed note signs: everything up to the blank line.
-std::optional<std::string_view> NoteText(std::string_view note) {
-  size_t blank = note.find("\n\n");
-  if (blank == std::string_view::npos) return std::nullopt;
-  return note.substr(0, blank + 1);
 }
 
 class Verifier {
@@ -160,6 +154,7 @@ class Verifier {
   NoteVerifier verifier_;
   std::array<uint8_t, crypto_shorthash_siphashx24_KEYBYTES> household_key_{};  // random per run
   std::unique_ptr<IndexAudit> indexes_;
+  verifier::HeadsAudit heads_audit_{&sink_, [this](uint64_t seq) { return Unreliable(seq); }};
   std::unique_ptr<ProjectionAudit> projections_;  // null without check_projections
 
   // In-order state (calling thread only).
@@ -249,6 +244,18 @@ void Verifier::DecodeItem(Chunk& chunk, EventItem& item) const {
     item.household_key = HouseholdKey(item.household);
     item.agency = View(body.getAgency());
     item.officer = View(body.getOfficer());
+    item.registry_subject = RegistrySubject(body.getPayload());
+    item.heads_root.reset();
+    if (env.hasHeadsRoot()) {
+      auto root = env.getHeadsRoot();
+      if (root.size() != 32) {
+        fail(fmt::format("headsRoot has {} bytes, not 32", root.size()));
+        return;
+      }
+      Hash h;
+      std::memcpy(h.data(), root.begin(), 32);
+      item.heads_root = h;
+    }
     indexes_->AddExpected(&chunk.implied, item.key, item.household, item.agency, item.officer,
                           View(body.getIdempotencyKey()));
     item.decoded = true;
@@ -292,6 +299,9 @@ void Verifier::InOrder(const std::shared_ptr<Chunk>& chunk) {
     if (item.key > next_seq_) MissingRange(next_seq_, item.key, "");
     FinalizePending(item.decoded ? &item.prev_hash : nullptr);
     Head* head = CheckEvent(*chunk, item);
+    if (item.decoded) {
+      heads_audit_.Add(item.key, item.household, item.kind, item.registry_subject, item.heads_root, item.computed);
+    }
     pending_ = Pending{item.key, chunk, &item, head};
     next_seq_ = item.key + 1;
   }
@@ -352,7 +362,7 @@ std::optional<Hash> Verifier::RecordedLeaf(uint64_t seq) {
 bool Verifier::LastEventMatchesCheckpoint(uint64_t seq, const Hash& computed) {
   auto note = store_.Get(kCfCheckpoints, BigEndian64(seq + 1));
   if (!note.ok() || !note->has_value()) return false;
-  std::optional<std::string_view> text = NoteText(**note);
+  std::optional<std::string_view> text = SignedNoteText(**note);
   if (!text) return false;
   auto cp = ParseCheckpoint(*text);
   if (!cp.ok()) return false;
@@ -520,7 +530,7 @@ void Verifier::CheckCheckpointsUpTo(uint64_t size) {
 }
 
 void Verifier::CheckCheckpoint(uint64_t size, const std::string& note) {
-  std::optional<std::string_view> text = NoteText(note);
+  std::optional<std::string_view> text = SignedNoteText(note);
   if (!text) {
     sink_.Add(CheckpointProblem(size, fmt::format("checkpoint {}: not a signed note (no blank line)", size)));
     return;
@@ -875,6 +885,7 @@ Status Verifier::Run(VerifyReport* report) {
   }
   pool.HelpUntil([&] { return behind() == 0 && scans_left.load() == 0; });
   indexes_->Finish();
+  heads_audit_.Finish(store_, size);
   CompareRegistry();
   if (projections_) projections_->Finish(size, !sink_.first_bad_seq().has_value());
 

@@ -137,6 +137,8 @@ struct EventItem {
   std::string_view household, agency, officer;
   HouseholdHeads::Key household_key;   // keyed hash of `household`
   EventKind kind = EventKind::kAgencyRegistered;
+  std::string registry_subject;        // RegistrySubject (event_codec.h)
+  std::optional<Hash> heads_root;      // Envelope.headsRoot, when set
 };
 
 // An event signature to check: decided in order (the trust chain), checked

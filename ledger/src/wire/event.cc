@@ -60,6 +60,15 @@ std::string SignBody(schema::EventBody::Reader body, const PrivateKey& key) {
   return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
 }
 
+std::string RegistrySubject(schema::Payload::Reader payload) {
+  switch (payload.which()) {
+    case schema::Payload::AGENCY_REGISTERED: return payload.getAgencyRegistered().getCode();
+    case schema::Payload::OFFICER_REGISTERED: return payload.getOfficerRegistered().getOfficerId();
+    case schema::Payload::OFFICER_KEY_REVOKED: return payload.getOfficerKeyRevoked().getOfficerId();
+    default: return {};
+  }
+}
+
 StatusOr<MessageBytes> MessageBytes::Parse(std::string_view bytes, bool framed) {
   if (bytes.size() % sizeof(capnp::word) != 0) {
     return InvalidArgumentError(fmt::format("message of {} bytes is not a whole number of words", bytes.size()),
@@ -120,6 +129,14 @@ StatusOr<EventInfo> DecodeEvent(std::string_view leaf_bytes, bool require_canoni
     e.idempotency_key = DataToString(body.getIdempotencyKey());
     e.body_canonical = CanonicalBytes(body);
     e.signature = DataToString(sb.getSignature());
+    e.registry_subject = RegistrySubject(body.getPayload());
+    if (env.hasHeadsRoot()) {
+      auto root = env.getHeadsRoot();
+      if (root.size() != 32) return DataLossError("headsRoot is not 32 bytes");
+      Hash h;
+      std::copy(root.begin(), root.end(), h.begin());
+      e.heads_root = h;
+    }
     return e;
   } catch (const kj::Exception& ex) {
     return DataLossError(std::string("malformed envelope: ") + ex.getDescription().cStr());

@@ -53,12 +53,12 @@ using nlohmann::json;
 constexpr std::string_view kEnvelopeKeys[] = {
     "seq",       "kind",           "household", "agency",    "officer",
     "occurred_at", "occurred_time", "recorded_at", "recorded_at_ns", "leaf_hash",
-    "prev_hash", "household_prev_seq", "household_prev_hash", "idempotency_key", "signature",
+    "prev_hash", "household_prev_seq", "household_prev_hash", "idempotency_key", "signature", "heads_root",
 };
 // Envelope keys set by the server: ignored by BodyFromJson.
 constexpr std::string_view kServerKeys[] = {
     "seq", "recorded_at", "recorded_at_ns", "leaf_hash", "prev_hash",
-    "household_prev_seq", "household_prev_hash", "signature",
+    "household_prev_seq", "household_prev_hash", "signature", "heads_root",
 };
 constexpr std::string_view kPayloadPrefix = "payload_";
 
@@ -236,11 +236,7 @@ CivilDate ParseIsoDate(const json& v, const std::string& path) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !num(0, 4, &y) || !num(5, 2, &m) || !num(8, 2, &d)) {
     Fail(path, "'" + s + "' is not a date \"YYYY-MM-DD\"");
   }
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (m < 1 || m > 12 || d < 1 || d > kDays[m - 1] || (m == 2 && d == 29 && !leap)) {
-    Fail(path, "'" + s + "' is not a calendar date");
-  }
+  if (!IsValidDate({y, m, d})) Fail(path, "'" + s + "' is not a calendar date");
   return {y, m, d};
 }
 
@@ -464,35 +460,6 @@ Status ToStatus(const BadJson& e) { return InvalidArgumentError(e.message, reaso
 
 }  // namespace
 
-std::string FormatTimestampNs(int64_t ns) {
-  constexpr int64_t kNsPerSec = 1'000'000'000;
-  int64_t secs = ns / kNsPerSec;
-  int64_t frac = ns % kNsPerSec;
-  if (frac < 0) {
-    frac += kNsPerSec;
-    --secs;
-  }
-  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-  int64_t days = secs / 86400;
-  int64_t sod = secs % 86400;
-  if (sod < 0) {
-    sod += 86400;
-    --days;
-  }
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
-  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:09d}Z", y, m, d, sod / 3600, sod / 60 % 60,
-                     sod % 60, frac);
-}
-
 StatusOr<nlohmann::json> EventToJson(std::string_view leaf_bytes) {
   auto parsed = MessageBytes::Parse(leaf_bytes, /*framed=*/false);
   if (!parsed.ok()) return DataLossError(parsed.status().message(), reason::kBadLeaf);
@@ -527,6 +494,7 @@ StatusOr<nlohmann::json> EventToJson(std::string_view leaf_bytes) {
     }
     out["idempotency_key"] = DataHex(body.getIdempotencyKey());
     out["signature"] = DataHex(env.getSigned().getSignature());
+    if (env.hasHeadsRoot()) out["heads_root"] = DataHex(env.getHeadsRoot());
     return out;
   } catch (const kj::Exception& e) {
     return DataLossError(std::string("malformed envelope: ") + e.getDescription().cStr(), reason::kBadLeaf);

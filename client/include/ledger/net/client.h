@@ -110,11 +110,23 @@ struct ProvenEvent {
   InclusionResult proof;   // proof.leaf_hash == HashLeaf(leaf)
 };
 
+// A household's complete history: a verified hash chain that ends at the
+// head the checkpoint commits to (heads map, docs/formats.md §7), with as
+// many events as the head counts. Anything less is INCOMPLETE_HISTORY.
 struct VerifiedHistory {
   std::string household;
   std::vector<std::string> leaves;   // in order; a verified hash chain
   std::vector<uint64_t> seqs;
   InclusionResult last_proof;        // of the last leaf
+  uint64_t committed_size = 0;       // the checkpoint whose heads map proves it complete
+};
+
+// The registry events behind an officer's key, complete: as many
+// registration events of the agency and of the officer as their committed
+// heads count, the last of each being its head.
+struct VerifiedRegistry {
+  std::vector<ProvenEvent> events;   // ascending seq
+  uint64_t committed_size = 0;
 };
 
 struct HouseholdStatusReply {
@@ -161,7 +173,7 @@ class Client {
   StatusOr<std::string> Report(const std::string& by, const std::string& area = "");
   // The registry events behind an officer's key, each proven
   // (Ledger::RegistrySeqs).
-  StatusOr<std::vector<ProvenEvent>> Registry(const std::string& agency, const std::string& officer);
+  StatusOr<VerifiedRegistry> Registry(const std::string& agency, const std::string& officer);
 
   // Streams events from `from_seq`: catches up, then follows live, calling
   // `on_event(seq, leaf)` for each; stops when it returns false (OK) or on

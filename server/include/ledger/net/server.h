@@ -50,6 +50,17 @@ struct ServerFaults {
   std::function<void(std::string& leaf)> event_leaf;
   // Replaces any checkpoint note the server sends.
   std::function<void(std::string& note)> checkpoint;
+  // Edits a household history's leaves (drop the last, drop one in the middle).
+  std::function<void(std::vector<std::string>& leaves)> history_leaves;
+  // Edits the projection's status JSON of a household.
+  std::function<void(std::string& json)> status_json;
+  // Edits the seqs of the registry events sent for an officer (hide a revocation).
+  std::function<void(std::vector<uint64_t>& seqs)> registry_seqs;
+  // A non-OK status answers getEvent, householdHistory, householdStatus and
+  // registry instead of the real reply (a forged "not found", without proof).
+  std::function<Status()> forge_error;
+  // The size of the checkpoint served as the latest (a stale one); 0: the real one.
+  std::function<uint64_t(uint64_t latest)> latest_size;
 };
 
 struct ServerOptions {
