@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ledger/crypto.h"
+#include "ledger/durable_file.h"
 #include "ledger/event_codec.h"
 #include "ledger/projection.h"
 #include "timing.h"
@@ -199,7 +200,7 @@ Status SeededStores::Seed(const SeedSpec& spec, const std::string& dir) {
                              "{} bytes on disk = {:.0f} bytes/event ({})",
                              dir, report.value("store_events", uint64_t{0}), report.value("seconds", 0.0), rate,
                              report.value("bytes_on_disk", uint64_t{0}), per_event, fmt::join(argv, " ")));
-  std::ofstream(top / kCompleteFile) << report.dump(2) << "\n";
+  RETURN_IF_ERROR(WriteFileDurably(top / kCompleteFile, report.dump(2) + "\n"));
   return OkStatus();
 }
 
