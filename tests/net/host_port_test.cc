@@ -2,6 +2,9 @@
 // --listen and --http and the client's --server.
 #include <gtest/gtest.h>
 
+#include <tuple>
+#include <vector>
+
 #include "ledger/net/host_port.h"
 #include "ledger/reasons.h"
 
@@ -20,28 +23,21 @@ Parsed Split(std::string_view endpoint) {
   return p;
 }
 
-TEST(HostPortTest, HostAndPort) {
-  Parsed p = Split("127.0.0.1:7433");
-  ASSERT_TRUE(p.status.ok()) << p.status.ToString();
-  EXPECT_EQ(p.host, "127.0.0.1");
-  EXPECT_EQ(p.port, 7433);
-  p = Split("ledger.example.go.th:65535");
-  ASSERT_TRUE(p.status.ok()) << p.status.ToString();
-  EXPECT_EQ(p.host, "ledger.example.go.th");
-  EXPECT_EQ(p.port, 65535);
-  p = Split("localhost:0");  // port 0: the server picks a free one
-  ASSERT_TRUE(p.status.ok()) << p.status.ToString();
-  EXPECT_EQ(p.port, 0);
-}
-
-TEST(HostPortTest, BracketedIpv6) {
-  Parsed p = Split("[::1]:7433");
-  ASSERT_TRUE(p.status.ok()) << p.status.ToString();
-  EXPECT_EQ(p.host, "::1");
-  EXPECT_EQ(p.port, 7433);
-  p = Split("[2001:db8::7]:0");
-  ASSERT_TRUE(p.status.ok()) << p.status.ToString();
-  EXPECT_EQ(p.host, "2001:db8::7");
+TEST(HostPortTest, HostAndPortOrBracketedIpv6) {
+  const std::vector<std::tuple<std::string, std::string, uint16_t>> good = {
+      {"127.0.0.1:7433", "127.0.0.1", 7433},
+      {"ledger.example.go.th:65535", "ledger.example.go.th", 65535},
+      {"localhost:0", "localhost", 0},  // port 0: the server picks a free one
+      {"host:07433", "host", 7433},
+      {"[::1]:7433", "::1", 7433},
+      {"[2001:db8::7]:0", "2001:db8::7", 0},
+  };
+  for (const auto& [endpoint, host, port] : good) {
+    Parsed p = Split(endpoint);
+    ASSERT_TRUE(p.status.ok()) << endpoint << ": " << p.status.ToString();
+    EXPECT_EQ(p.host, host) << endpoint;
+    EXPECT_EQ(p.port, port) << endpoint;
+  }
 }
 
 TEST(HostPortTest, ClearErrorsAndNothingChanged) {
