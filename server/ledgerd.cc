@@ -21,28 +21,8 @@
 #include <iostream>
 
 #include "ledger/ledger.h"
+#include "ledger/net/host_port.h"
 #include "ledger/net/server.h"
-
-namespace {
-
-// "HOST:PORT" or "[v6]:PORT".
-bool SplitHostPort(const std::string& s, std::string* host, uint16_t* port) {
-  size_t colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  *host = s.substr(0, colon);
-  if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
-  try {
-    size_t used = 0;
-    unsigned long p = std::stoul(s.substr(colon + 1), &used);
-    if (used != s.size() - colon - 1 || p > 65535) return false;
-    *port = static_cast<uint16_t>(p);
-  } catch (...) {
-    return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   // glibc makes up to 8 malloc arenas per core; with many I/O and RocksDB
@@ -87,13 +67,13 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 
-  if (!SplitHostPort(listen, &options.listen_host, &options.listen_port)) {
-    std::cerr << "ledgerd: --listen: '" << listen << "' is not HOST:PORT\n";
+  if (auto s = ledger::net::SplitHostPort(listen, &options.listen_host, &options.listen_port); !s.ok()) {
+    std::cerr << "ledgerd: --listen: " << s.message() << "\n";
     return 2;
   }
   if (!http_listen.empty()) {
-    if (!SplitHostPort(http_listen, &options.http_host, &options.http_port)) {
-      std::cerr << "ledgerd: --http: '" << http_listen << "' is not HOST:PORT\n";
+    if (auto s = ledger::net::SplitHostPort(http_listen, &options.http_host, &options.http_port); !s.ok()) {
+      std::cerr << "ledgerd: --http: " << s.message() << "\n";
       return 2;
     }
     options.http_enabled = true;

@@ -11,24 +11,20 @@
 // material (TLS certificates) are added as subcommands of this same app
 // (`app.add_subcommand(...)`), which CLI11 allows beside the flags.
 //
-// Files are written to a temporary name and then linked (or, with --force,
-// renamed) into place, so a key file is never seen half-written, an existing
+// Files are written by WriteFileDurably (ledger/durable_file.h), exclusive
+// unless --force, so a key file is never seen half-written, an existing
 // file is never overwritten without --force, and the private key is never
 // readable by others, even briefly.
 #include <CLI/CLI.hpp>
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <string>
 
 #include "ledger/bytes.h"
 #include "ledger/crypto.h"
+#include "ledger/durable_file.h"
 #include "ledger/note.h"
 #include "ledger/reasons.h"
 #include "ledger/status.h"
@@ -51,41 +47,6 @@ std::string PublicPath(const std::string& out) {
   constexpr std::string_view kPem = ".pem";
   if (out.size() > kPem.size() && out.ends_with(kPem)) return out.substr(0, out.size() - kPem.size()) + ".pub.pem";
   return out + ".pub.pem";
-}
-
-// Writes `contents` to `path` with `mode`: through a temporary file in the
-// same directory, then link() (fails if `path` exists) or rename() (replaces
-// it, when `overwrite`).
-Status WriteFileAtomically(const std::string& path, const std::string& contents, mode_t mode, bool overwrite) {
-  std::string tmp = path + ".tmp-XXXXXX";
-  int fd = ::mkstemp(tmp.data());  // created 0600
-  if (fd < 0) return UnavailableError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-  auto fail = [&](const std::string& what) {
-    int err = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return UnavailableError(fmt::format("cannot write {}: {}: {}", path, what, std::strerror(err)));
-  };
-  if (::fchmod(fd, mode) != 0) return fail("chmod");
-  if (::write(fd, contents.data(), contents.size()) != static_cast<ssize_t>(contents.size())) return fail("write");
-  if (::fsync(fd) != 0) return fail("fsync");
-  ::close(fd);
-  if (overwrite) {
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-      int err = errno;
-      ::unlink(tmp.c_str());
-      return UnavailableError(fmt::format("cannot write {}: {}", path, std::strerror(err)));
-    }
-    return OkStatus();
-  }
-  int rc = ::link(tmp.c_str(), path.c_str());
-  int err = errno;
-  ::unlink(tmp.c_str());
-  if (rc != 0 && err == EEXIST) {
-    return AlreadyExistsError(fmt::format("{} exists; not overwriting it (use --force)", path), reason::kFileExists);
-  }
-  if (rc != 0) return UnavailableError(fmt::format("cannot write {}: {}", path, std::strerror(err)));
-  return OkStatus();
 }
 
 // The verifier key for `name`, or InvalidArgument when `name` is not a valid
@@ -120,15 +81,15 @@ int Generate(const Options& o) {
   std::string pub_path = PublicPath(o.out);
   if (!o.force) {
     // Checked up front so that neither file is written when one exists;
-    // WriteFileAtomically checks again without a race.
+    // WriteFileDurably checks again without a race.
     for (const std::string& p : {o.out, pub_path}) {
       std::error_code ec;
       if (std::filesystem::exists(p, ec)) return Fail(fmt::format("{} exists; not overwriting it (use --force)", p));
     }
   }
-  Status s = WriteFileAtomically(o.out, key->ToPem(), 0600, o.force);
-  if (s.ok()) s = WriteFileAtomically(pub_path, key->PublicKeyPem(), 0644, o.force);
-  if (!s.ok()) return Fail(s.message());
+  Status s = WriteFileDurably(o.out, key->ToPem(), {.mode = 0600, .exclusive = !o.force});
+  if (s.ok()) s = WriteFileDurably(pub_path, key->PublicKeyPem(), {.mode = 0644, .exclusive = !o.force});
+  if (!s.ok()) return Fail(s.reason() == reason::kFileExists ? s.message() + " (use --force)" : s.message());
 
   std::string pk64 = ToBase64(key->PublicKeyBytes());
   if (o.json) {

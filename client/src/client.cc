@@ -15,6 +15,7 @@
 #include "ledger/event.h"
 #include "ledger/heads.h"
 #include "ledger/merkle.h"
+#include "ledger/net/host_port.h"
 #include "ledger/net/protocol_codec.h"
 #include "ledger/net/transport.h"
 #include "ledger/reasons.h"

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "ledger/durable_file.h"
 #include "ledger/event.h"
 #include "ledger/event_codec.h"
 #include "ledger/event_json.h"
@@ -44,28 +45,8 @@ class FileLock {
   int fd_;
 };
 
-// Appends `text` to `path` and fsyncs it.
-Status AppendDurably(const std::string& path, const std::string& text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) return UnavailableError(fmt::format("cannot open {}", path), reason::kQueueWrite);
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) return UnavailableError(fmt::format("cannot write {}", path), reason::kQueueWrite);
-  return OkStatus();
-}
-
-// Replaces `path` with `text` (write, fsync, rename).
-Status ReplaceDurably(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return UnavailableError(fmt::format("cannot open {}", tmp), reason::kQueueWrite);
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    return UnavailableError(fmt::format("cannot replace {}", path), reason::kQueueWrite);
-  }
-  return OkStatus();
-}
+// The queue files hold signed events not yet sent: the user's, 0600.
+constexpr WriteOptions kQueueFile{.mode = 0600, .failure_reason = reason::kQueueWrite};
 
 struct Entry {
   std::string line;     // the queue line, verbatim
@@ -129,7 +110,7 @@ Status OfflineQueue::Add(const std::vector<std::string>& signed_bodies) {
     text += j.dump() + "\n";
   }
   ASSIGN_OR_RETURN(FileLock lock, FileLock::Take(path_));
-  return AppendDurably(path_, text);
+  return AppendFileDurably(path_, text, kQueueFile);
 }
 
 StatusOr<std::vector<std::string>> OfflineQueue::Pending() const {
@@ -166,8 +147,8 @@ StatusOr<std::vector<SyncResult>> OfflineQueue::Sync(Client& client, size_t batc
       results.push_back(std::move(r));
     }
   }
-  if (!rejected.empty()) RETURN_IF_ERROR(AppendDurably(path_ + ".rejected", rejected));
-  RETURN_IF_ERROR(ReplaceDurably(path_, keep));
+  if (!rejected.empty()) RETURN_IF_ERROR(AppendFileDurably(path_ + ".rejected", rejected, kQueueFile));
+  RETURN_IF_ERROR(WriteFileDurably(path_, keep, kQueueFile));
   return results;
 }
 

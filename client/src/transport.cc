@@ -26,25 +26,6 @@ using asio::ip::tcp;
 
 }  // namespace
 
-Status SplitHostPort(std::string_view endpoint, std::string* host, uint16_t* port) {
-  size_t colon = endpoint.rfind(':');
-  auto bad = [&] {
-    return InvalidArgumentError(fmt::format("'{}' is not HOST:PORT", endpoint), reason::kBadAddress);
-  };
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == endpoint.size()) return bad();
-  std::string h(endpoint.substr(0, colon));
-  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  uint32_t p = 0;
-  for (char c : endpoint.substr(colon + 1)) {
-    if (c < '0' || c > '9') return bad();
-    p = p * 10 + static_cast<uint32_t>(c - '0');
-    if (p > 65535) return bad();
-  }
-  *host = std::move(h);
-  *port = static_cast<uint16_t>(p);
-  return OkStatus();
-}
-
 struct Transport::Impl {
   TransportOptions options;
   asio::io_context ioc;

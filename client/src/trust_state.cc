@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "ledger/durable_file.h"
 #include "ledger/merkle.h"
 #include "ledger/reasons.h"
 
@@ -143,15 +143,7 @@ Status TrustState::Save() const {
   std::error_code ec;
   auto parent = std::filesystem::path(path_).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  const std::string tmp = fmt::format("{}.tmp.{}", path_, ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2) << "\n";
-    if (!out.flush()) return UnavailableError(fmt::format("cannot write state file {}", tmp), reason::kStateWrite);
-  }
-  std::filesystem::rename(tmp, path_, ec);
-  if (ec) return UnavailableError(fmt::format("cannot replace state file {}: {}", path_, ec.message()), reason::kStateWrite);
-  return OkStatus();
+  return WriteFileDurably(path_, j.dump(2) + "\n", {.failure_reason = reason::kStateWrite});
 }
 
 }  // namespace ledger::net

@@ -49,6 +49,7 @@ class TrustState {
   const std::optional<VerifiedCheckpoint>& last() const { return last_; }
 
  private:
+  // Writes the state file (WriteFileDurably, 0644); UNAVAILABLE STATE_WRITE.
   Status Save() const;
 
   std::string path_;

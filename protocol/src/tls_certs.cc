@@ -1,7 +1,7 @@
 #include "ledger/net/tls_certs.h"
+#include "ledger/durable_file.h"
 #include "ledger/reasons.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -9,8 +9,6 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <arpa/inet.h>
 
@@ -47,20 +45,14 @@ StatusOr<Key> NewKey() {
   return k;
 }
 
-// Writes PEM produced by `write` to `path` with `mode`.
+// Writes PEM produced by `write` to `path` with `mode` (WriteFileDurably).
 template <typename WriteFn>
 Status WritePem(const std::string& path, mode_t mode, WriteFn write) {
   Bio bio(BIO_new(BIO_s_mem()));
   if (!bio || write(bio.get()) != 1) return Fail("encoding " + path);
   char* data = nullptr;
   long n = BIO_get_mem_data(bio.get(), &data);
-  ::unlink(path.c_str());
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
-  if (fd < 0) return UnavailableError(fmt::format("cannot write {}", path), reason::kWriteFailed);
-  bool ok = ::write(fd, data, static_cast<size_t>(n)) == n && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok) return UnavailableError(fmt::format("cannot write {}", path), reason::kWriteFailed);
-  return OkStatus();
+  return WriteFileDurably(path, std::string_view(data, static_cast<size_t>(n)), {.mode = mode});
 }
 
 Status Save(const CertKeyPaths& out, X509* cert, EVP_PKEY* key) {

@@ -8,6 +8,7 @@
 #include <regex>
 #include <thread>
 
+#include "ledger/durable_file.h"
 #include "ledger/reasons.h"
 #include "ledger/testing/event_factory.h"
 #include "ledger/reference.h"
@@ -153,8 +154,7 @@ StatusOr<uint64_t> BenchStore::ReserveHouseholds(uint64_t count) const {
   uint64_t first = size_;
   if (std::ifstream in(path); in) in >> first;
   first = std::max(first, size_);
-  std::ofstream out(path, std::ios::trunc);
-  if (!(out << first + count << "\n")) return UnavailableError(path + ": cannot write", reason::kWriteFailed);
+  RETURN_IF_ERROR(WriteFileDurably(path, fmt::format("{}\n", first + count)));
   return first;
 }
 

@@ -1,21 +1,13 @@
 #include "process.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-extern char** environ;
 
 namespace ledger::bench {
 namespace {
@@ -80,67 +72,26 @@ std::string LoadAverage() {
 StatusOr<std::unique_ptr<LedgerdProcess>> LedgerdProcess::Start(const std::string& ledgerd,
                                                                  const std::vector<std::string>& args,
                                                                  const std::string& log_path, int timeout_s) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return UnavailableError("pipe: " + std::string(strerror(errno)));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-  posix_spawn_file_actions_addopen(&actions, 2, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  std::vector<std::string> all = {ledgerd};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(fds[1]);
-  if (rc != 0) {
-    ::close(fds[0]);
-    return UnavailableError(fmt::format("cannot start {}: {}", ledgerd, strerror(rc)));
+  std::vector<std::string> argv = {ledgerd};
+  argv.insert(argv.end(), args.begin(), args.end());
+  ASSIGN_OR_RETURN(Subprocess child,
+                   Subprocess::Start({.argv = argv, .out = Redirect::Pipe(), .err = Redirect::Append(log_path)}));
+  std::unique_ptr<LedgerdProcess> p(new LedgerdProcess(std::move(child)));
+  auto line = p->child_.ReadLine(std::chrono::seconds(timeout_s));
+  if (!line.ok()) {
+    return UnavailableError(fmt::format("{} did not say 'listening on' ({}); its log ends:\n{}", ledgerd,
+                                        line.status().message(), Tail(log_path)));
   }
-  std::unique_ptr<LedgerdProcess> p(new LedgerdProcess(pid, fds[0]));
-  std::string out;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  while (out.find('\n') == std::string::npos) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd pfd{p->out_, POLLIN, 0};
-    char buf[256];
-    ssize_t n = 0;
-    if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) <= 0 ||
-        (n = ::read(p->out_, buf, sizeof buf)) <= 0) {
-      return UnavailableError(fmt::format("{} did not say 'listening on' ({}); its log ends:\n{}", ledgerd,
-                                          n < 0 || left.count() <= 0 ? "timeout" : "exited", Tail(log_path)));
-    }
-    out.append(buf, static_cast<size_t>(n));
-  }
-  out.resize(out.find('\n'));
   const std::string prefix = "listening on ";
-  if (out.rfind(prefix, 0) != 0) return UnavailableError(fmt::format("{} said '{}'", ledgerd, out));
-  p->endpoint_ = out.substr(prefix.size());
+  if (line->rfind(prefix, 0) != 0) return UnavailableError(fmt::format("{} said '{}'", ledgerd, *line));
+  p->endpoint_ = line->substr(prefix.size());
   return p;
 }
 
-int LedgerdProcess::Wait() {
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
 int LedgerdProcess::Stop() {
-  if (pid_ <= 0) return 0;
-  ::kill(pid_, SIGTERM);
-  return Wait();
-}
-
-LedgerdProcess::~LedgerdProcess() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    Wait();
-  }
-  ::close(out_);
+  if (child_.pid() <= 0) return 0;
+  child_.Signal(SIGTERM);
+  return child_.Wait();
 }
 
 }  // namespace ledger::bench

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "ledger/status.h"
+#include "ledger/subprocess.h"
 
 namespace ledger::bench {
 
@@ -47,21 +48,16 @@ class LedgerdProcess {
   static StatusOr<std::unique_ptr<LedgerdProcess>> Start(const std::string& ledgerd,
                                                           const std::vector<std::string>& args,
                                                           const std::string& log_path, int timeout_s = 600);
-  ~LedgerdProcess();
-  LedgerdProcess(const LedgerdProcess&) = delete;
-  LedgerdProcess& operator=(const LedgerdProcess&) = delete;
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_.pid(); }
   const std::string& endpoint() const { return endpoint_; }
   // SIGTERM, then waits: the exit code, or -signal.
   int Stop();
 
  private:
-  LedgerdProcess(pid_t pid, int out) : pid_(pid), out_(out) {}
-  int Wait();
+  explicit LedgerdProcess(Subprocess child) : child_(std::move(child)) {}
 
-  pid_t pid_;
-  int out_;
+  Subprocess child_;   // killed (SIGKILL) and reaped if not stopped
   std::string endpoint_;
 };
 

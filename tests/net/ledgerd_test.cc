@@ -5,15 +5,13 @@
 // queue (append --offline, then sync, exactly once).
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <atomic>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -21,10 +19,9 @@
 #include "ledger/merkle.h"
 #include "ledger/net/offline_queue.h"
 #include "ledger/note.h"
+#include "ledger/subprocess.h"
 #include "net_fixture.h"
 #include "support/run_command.h"
-
-extern char** environ;
 
 namespace ledger {
 namespace {
@@ -40,62 +37,30 @@ const std::string kLedger = LEDGER_BINARY_DIR "/client/ledger";
 // A ledgerd child process.
 class Ledgerd {
  public:
-  ~Ledgerd() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      Wait();
-    }
-    if (out_ >= 0) ::close(out_);
-  }
-
   // Starts it and waits for its "listening on HOST:PORT" line.
   void Start(const std::vector<std::string>& args, const std::string& log_path) {
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    posix_spawn_file_actions_addclose(&actions, fds[0]);
-    posix_spawn_file_actions_addopen(&actions, 2, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     std::vector<std::string> all = {kLedgerd};
     all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ASSERT_EQ(posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(fds[1]);
-    if (out_ >= 0) ::close(out_);
-    out_ = fds[0];
-    std::string line;
-    while (line.find('\n') == std::string::npos) {
-      pollfd p{out_, POLLIN, 0};
-      ASSERT_GT(::poll(&p, 1, 20000), 0) << "ledgerd did not start; log: " << testing::ReadWholeFile(log_path);
-      char c[256];
-      ssize_t n = ::read(out_, c, sizeof c);
-      ASSERT_GT(n, 0) << "ledgerd exited; log: " << testing::ReadWholeFile(log_path);
-      line.append(c, static_cast<size_t>(n));
-    }
-    line.resize(line.find('\n'));
-    ASSERT_EQ(line.rfind("listening on 127.0.0.1:", 0), 0u) << line;
-    endpoint_ = line.substr(std::string("listening on ").size());
+    auto started = Subprocess::Start(
+        {.argv = all, .in = Redirect::Inherit(), .out = Redirect::Pipe(), .err = Redirect::Append(log_path)});
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    process_ = std::move(*started);
+    auto line = process_->ReadLine(std::chrono::seconds(20));
+    ASSERT_TRUE(line.ok()) << "ledgerd did not start (" << line.status().message()
+                           << "); log: " << testing::ReadWholeFile(log_path);
+    ASSERT_EQ(line->rfind("listening on 127.0.0.1:", 0), 0u) << *line;
+    endpoint_ = line->substr(std::string("listening on ").size());
     port_ = static_cast<uint16_t>(std::stoi(endpoint_.substr(endpoint_.find(':') + 1)));
   }
 
-  void Signal(int sig) { ::kill(pid_, sig); }
+  void Signal(int sig) { process_->Signal(sig); }
   // Exit code, or -signal.
-  int Wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  }
+  int Wait() { return process_->Wait(); }
   uint16_t port() const { return port_; }
   const std::string& endpoint() const { return endpoint_; }
 
  private:
-  pid_t pid_ = -1;
-  int out_ = -1;
+  std::optional<Subprocess> process_;   // killed and reaped when destroyed
   uint16_t port_ = 0;
   std::string endpoint_;
 };

@@ -4,23 +4,18 @@
 //   CommandResult r = RunCommand({LEDGER_BINARY_DIR "/tools/ledger-replay", "--data", dir, ...});
 //   EXPECT_EQ(r.exit_code, 0) << r.err;
 //
-// stdout and stderr go to temporary files (no pipe deadlock on large
-// outputs); stdin is /dev/null. exit_code is -signal when it was killed.
+// stdout and stderr are captured (ledger/subprocess.h: temporary files, no
+// pipe deadlock on large outputs); stdin is /dev/null. exit_code is -signal
+// when it was killed.
 #pragma once
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
-extern char** environ;
+#include "ledger/subprocess.h"
 
 namespace ledger::testing {
 
@@ -37,35 +32,20 @@ inline std::string ReadWholeFile(const std::string& path) {
   return s.str();
 }
 
-inline CommandResult RunCommand(const std::vector<std::string>& argv) {
+// With a `timeout`, a command still running then is killed (exit_code
+// -SIGKILL) and err says so.
+inline CommandResult RunCommand(const std::vector<std::string>& argv,
+                                std::chrono::milliseconds timeout = std::chrono::milliseconds::zero()) {
   CommandResult r;
-  std::string base = (std::filesystem::temp_directory_path() /
-                      ("ledger-run-" + std::to_string(::getpid()) + "-" + std::to_string(::rand())))
-                         .string();
-  std::string out_path = base + ".out", err_path = base + ".err";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    r.err = "posix_spawn failed for " + argv[0];
+  auto run = RunSubprocess({.argv = argv, .out = Redirect::Capture(), .err = Redirect::Capture()}, timeout);
+  if (!run.ok()) {
+    r.err = "posix_spawn failed for " + argv[0] + ": " + run.status().message();
     return r;
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  r.out = ReadWholeFile(out_path);
-  r.err = ReadWholeFile(err_path);
-  std::remove(out_path.c_str());
-  std::remove(err_path.c_str());
+  r.exit_code = run->exit_code;
+  r.out = std::move(run->out);
+  r.err = std::move(run->err);
+  if (run->timed_out) r.err += "\n[killed after " + std::to_string(timeout.count()) + " ms]";
   return r;
 }
 

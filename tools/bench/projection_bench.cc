@@ -1,27 +1,22 @@
 #include "projection_bench.h"
 
 #include <capnp/serialize.h>
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/utilities/options_util.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "ledger/crypto.h"
+#include "ledger/durable_file.h"
 #include "ledger/event_codec.h"
 #include "ledger/projection.h"
+#include "ledger/subprocess.h"
 #include "timing.h"
-
-extern char** environ;
 
 namespace ledger::bench {
 namespace {
@@ -39,27 +34,6 @@ rocksdb::ReadOptions ScanOptions() {
   ro.readahead_size = 4 << 20;
   ro.fill_cache = false;
   return ro;
-}
-
-// Runs `argv` (argv[0] is the executable) with stdout to `stdout_path`;
-// stderr (the tool's progress bar) is inherited.
-Status Spawn(const std::vector<std::string>& argv, const std::string& stdout_path) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return UnavailableError(fmt::format("cannot run {}: {}", argv[0], std::strerror(rc)));
-  int status = 0;
-  if (waitpid(pid, &status, 0) < 0) return InternalError(fmt::format("waiting for {}: {}", argv[0], std::strerror(errno)));
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return InternalError(fmt::format("{} failed (status {})", fmt::join(argv, " "), status));
-  }
-  return OkStatus();
 }
 
 // The store's `events` CF, opened as a plain read-only RocksDB with the
@@ -183,10 +157,14 @@ Status SeededStores::Seed(const SeedSpec& spec, const std::string& dir) {
                                    "--snapshot-every", std::to_string(spec.snapshot_every),
                                    "--json"};
   std::cerr << fmt::format("ledger-bench: seeding {} ({} households; once, then cached)\n", dir, spec.households);
-  RETURN_IF_ERROR(Spawn(argv, report_path));
+  // stderr (the tool's progress bar) is inherited; stdout is its JSON report.
+  ASSIGN_OR_RETURN(SubprocessResult run,
+                   RunSubprocess({.argv = argv, .in = Redirect::Inherit(), .out = Redirect::Capture()}));
+  if (run.exit_code != 0) return InternalError(fmt::format("{} failed (exit {})", fmt::join(argv, " "), run.exit_code));
+  RETURN_IF_ERROR(WriteFileDurably(report_path, run.out));
   nlohmann::json report;
   try {
-    report = nlohmann::json::parse(std::ifstream(report_path));
+    report = nlohmann::json::parse(run.out);
   } catch (const std::exception& e) {
     return DataLossError(fmt::format("{}: not ledger-seed's JSON report: {}", report_path, e.what()));
   }
@@ -199,7 +177,7 @@ Status SeededStores::Seed(const SeedSpec& spec, const std::string& dir) {
                              "{} bytes on disk = {:.0f} bytes/event ({})",
                              dir, report.value("store_events", uint64_t{0}), report.value("seconds", 0.0), rate,
                              report.value("bytes_on_disk", uint64_t{0}), per_event, fmt::join(argv, " ")));
-  std::ofstream(top / kCompleteFile) << report.dump(2) << "\n";
+  RETURN_IF_ERROR(WriteFileDurably(top / kCompleteFile, report.dump(2) + "\n"));
   return OkStatus();
 }
 

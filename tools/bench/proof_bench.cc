@@ -6,13 +6,13 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <random>
 #include <thread>
 
 #include "common/progress.h"
+#include "ledger/durable_file.h"
 #include "ledger/merkle.h"
 #include "timing.h"
 
@@ -112,9 +112,10 @@ Status ProofStores::Build(const std::string& dir, uint64_t events) {
     }
   }
   double seconds = SecondsSince(start);
-  std::ofstream(fs::path(dir) / kCompleteFile)
-      << fmt::format("events {}\nbuild_seconds {:.1f}\nmax_batch_events {}\nverify_signatures false\nsync true\n",
-                     events, seconds, kBuildBatch);
+  RETURN_IF_ERROR(WriteFileDurably(
+      fs::path(dir) / kCompleteFile,
+      fmt::format("events {}\nbuild_seconds {:.1f}\nmax_batch_events {}\nverify_signatures false\nsync true\n",
+                  events, seconds, kBuildBatch)));
   results_->Note(fmt::format("built {} ({} events, verify_signatures=false, synced group commits of {}) in {:.1f} s "
                              "= {:.0f} events/s, generation and signing included",
                              dir, events, kBuildBatch, seconds, events / seconds));

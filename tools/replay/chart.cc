@@ -3,15 +3,13 @@
 // whole store or one area, from one forward fold (sampler.h).
 #include <fmt/format.h>
 
-#include <fstream>
-
 #include "common/progress.h"
 #include "replay/area_rows.h"
 #include "replay/moment.h"
 #include "replay/replay.h"
 #include "replay/sampler.h"
 #include "replay/svg_chart.h"
-#include "ledger/reasons.h"
+#include "ledger/durable_file.h"
 
 namespace ledger::replay {
 namespace {
@@ -137,10 +135,7 @@ int RunChart(const Globals& globals, const ChartOptions& o) {
                            {"help_in_period_satang", help_json}});
   }
 
-  std::ofstream file(o.out, std::ios::binary | std::ios::trunc);
-  file << RenderChartSvg(d);
-  file.close();
-  if (!file) return Fail(UnavailableError(fmt::format("--out {}: cannot write the chart", o.out), reason::kWriteFailed));
+  if (Status s = WriteFileDurably(o.out, RenderChartSvg(d)); !s.ok()) return Fail(s);
   std::string out = o.json ? nlohmann::json({{"out", o.out}, {"points", json_points}}).dump(2) + "\n"
                            : fmt::format("wrote {}: {} points, {} to {}\n", o.out, d.x_labels.size(),
                                          FormatDate(points->front().date, cal), FormatDate(points->back().date, cal));

@@ -1,4 +1,5 @@
 #include "seed/keys.h"
+#include "ledger/durable_file.h"
 #include "ledger/reasons.h"
 
 #include <fmt/format.h>
@@ -20,14 +21,7 @@ std::string Derive(const std::string& role, const std::string& name, uint64_t se
 Status WriteSecretFile(const std::string& path, const std::string& text) {
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
-  {
-    std::ofstream out(path, std::ios::trunc);
-    if (!out) return UnavailableError(path + ": cannot write", reason::kWriteFailed);
-    out << text;
-    if (!out) return UnavailableError(path + ": cannot write", reason::kWriteFailed);
-  }
-  ::chmod(path.c_str(), 0600);
-  return OkStatus();
+  return WriteFileDurably(path, text, {.mode = 0600});
 }
 
 }  // namespace

@@ -17,7 +17,6 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <future>
 #include <iostream>
@@ -27,6 +26,7 @@
 
 #include "common/admin_areas.h"
 #include "common/progress.h"
+#include "ledger/durable_file.h"
 #include "ledger/event_codec.h"
 #include "ledger/event_json.h"
 #include "ledger/ledger.h"
@@ -209,8 +209,7 @@ Status AppendProgramme(Ledger& ledger, std::atomic<int64_t>& clock, Programme& p
 // the keys the server sets). Corrections are left out: they name events by
 // the leaf hash the server will give them.
 Status WriteJsonl(const std::string& path, Programme& programme, Totals& totals, uint64_t total) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) return UnavailableError(path + ": cannot write", reason::kWriteFailed);
+  ASSIGN_OR_RETURN(DurableFile out, DurableFile::Create(path));
   tools::ProgressBar bar("seed", total);
   uint64_t written = 0;
   auto write = [&](std::vector<PlannedEvent> batch) -> Status {
@@ -228,15 +227,16 @@ Status WriteJsonl(const std::string& path, Programme& programme, Totals& totals,
                               "household_prev_hash"}) {
         j.erase(key);
       }
-      out << j.dump() << "\n";
+      RETURN_IF_ERROR(out.Append(j.dump() + "\n"));
       if (batch[i].registry) ++totals.registry;
       ++totals.appended;
     }
     written += batch.size();
     bar.Update(written);
-    return out ? OkStatus() : UnavailableError(path + ": write failed", reason::kWriteFailed);
+    return OkStatus();
   };
   RETURN_IF_ERROR(Drive(programme, write, [] { return InternalError("a correction was planned for JSONL output"); }));
+  RETURN_IF_ERROR(out.Commit());
   bar.Finish();
   return OkStatus();
 }
@@ -358,9 +358,7 @@ Status Run(const Flags& f, json* report) {
     json manifest = ManifestJson(f, *programme);
     r["anomalies"] = manifest["anomalies"].size();
     if (!f.manifest.empty()) {
-      std::ofstream out(f.manifest, std::ios::trunc);
-      out << manifest.dump(2) << "\n";
-      if (!out) return UnavailableError(f.manifest + ": cannot write the manifest", reason::kWriteFailed);
+      RETURN_IF_ERROR(WriteFileDurably(f.manifest, manifest.dump(2) + "\n"));
       r["manifest"] = f.manifest;
     }
   }

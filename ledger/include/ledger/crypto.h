@@ -71,7 +71,8 @@ class PrivateKey {
   const std::string& Seed() const { return seed_; }
   std::string ToPem() const;           // PKCS#8 "PRIVATE KEY"
   std::string PublicKeyPem() const;    // SPKI "PUBLIC KEY"
-  // Writes the PEM with mode 0600.
+  // Writes the PEM with mode 0600 (WriteFileDurably: a file already there is
+  // replaced atomically and becomes 0600 too).
   Status SavePemFile(const std::string& path) const;
 
  private:

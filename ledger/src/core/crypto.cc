@@ -1,16 +1,16 @@
 #include "ledger/crypto.h"
 
-#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <sodium.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
+
+#include "ledger/durable_file.h"
 
 namespace ledger {
 namespace {
@@ -188,14 +188,7 @@ std::string PrivateKey::PublicKeyPem() const {
 }
 
 Status PrivateKey::SavePemFile(const std::string& path) const {
-  std::string pem = ToPem();
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) return UnavailableError("cannot write " + path);
-  ssize_t n = ::write(fd, pem.data(), pem.size());
-  ::fsync(fd);
-  ::close(fd);
-  if (n != static_cast<ssize_t>(pem.size())) return UnavailableError("short write to " + path);
-  return OkStatus();
+  return WriteFileDurably(path, ToPem(), {.mode = 0600});
 }
 
 StatusOr<std::string> PublicKeyFromPem(std::string_view pem) {

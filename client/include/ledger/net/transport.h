@@ -59,7 +59,4 @@ class Transport {
   std::unique_ptr<Impl> impl_;
 };
 
-// "HOST:PORT" or "[v6]:PORT" -> host, port. InvalidArgument otherwise.
-Status SplitHostPort(std::string_view endpoint, std::string* host, uint16_t* port);
-
 }  // namespace ledger::net

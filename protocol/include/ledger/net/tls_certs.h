@@ -10,7 +10,8 @@
 //   RETURN_IF_ERROR(MakeClientCert({"ca.crt", "ca.key"}, {"pho-33.crt", "pho-33.key"},
 //                                  "PHO-33", "agency", 825));
 //
-// Private keys are written with mode 0600. Existing files are replaced.
+// Private keys are written with mode 0600, certificates 0644, each through
+// WriteFileDurably (ledger/durable_file.h). Existing files are replaced.
 #pragma once
 
 #include <string>
