@@ -92,10 +92,15 @@ struct Ledger::Impl {
   Hash last_leaf_hash{};
   // Sequenced but maybe not durable yet (jobs handed to the committer): the
   // leaf hashes from seq `inflight_base` on, and the idempotency keys with
-  // their results. Entries below the durable size are trimmed.
+  // their results and the canonical bytes of the signed body (a replay must
+  // match them). Entries below the durable size are trimmed.
+  struct InflightKey {
+    AppendResult result;
+    std::string body_canonical;
+  };
   uint64_t inflight_base = 0;
   std::deque<Hash> inflight_hashes;
-  std::unordered_map<std::string, AppendResult> inflight_keys;
+  std::unordered_map<std::string, InflightKey> inflight_keys;
   std::deque<std::pair<uint64_t, std::string>> inflight_key_order;
 
   // ---- committer handoff (appender.cc): the writer sequences group N+1
@@ -134,6 +139,11 @@ struct Ledger::Impl {
   void TrimInflight();
   void Prepare(PendingEvent& p);
   StatusOr<Hash> LeafHashForWriter(uint64_t seq);
+  // The event already stored (or in flight) under idempotency key `key`:
+  // nullopt when the key is new; its result with duplicate = true when its
+  // signed body is `body_canonical` byte for byte; IDEMPOTENCY_CONFLICT when
+  // it is another body.
+  StatusOr<std::optional<AppendResult>> Replayed(const std::string& key, std::string_view body_canonical);
 };
 
 }  // namespace ledger
