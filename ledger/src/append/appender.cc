@@ -12,12 +12,12 @@
 //                               Merkle tiles, indexes,
 //                               projection rows
 //
-// The order of the checks of one event (docs/protocol.md, "Order of the
-// checks"): shape; the trust chain (known agency, known officer of that
-// agency, key not revoked, signature valid); only then the idempotency key
-// (an earlier event with the same key and the same signed body bytes: its
-// seq, duplicate; another body: IDEMPOTENCY_CONFLICT); then the registry's
-// and the domain's rules, which a replay of a stored event would fail. A
+// The order of the checks of one event (docs/protocol.md §3.1): shape; the
+// trust chain (known agency, known officer of that agency, key not
+// revoked, signature valid); only then the idempotency key (an earlier
+// event with the same key and the same signed body bytes: its seq,
+// duplicate; another body: IDEMPOTENCY_CONFLICT); then the registry's and
+// the domain's rules, which a replay of a stored event would fail. A
 // replayed key therefore never vouches for an event nobody could have
 // signed, and never answers for another event than the one that was sent.
 //

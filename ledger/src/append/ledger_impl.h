@@ -37,7 +37,7 @@ struct PendingEvent {
   std::shared_ptr<AppendRequest> request;
   size_t index = 0;
   std::optional<MessageBytes> message;  // the SignedBody
-  std::string body_canonical;
+  std::string body_canonical;           // what was signed; moved to inflight_keys once sequenced
   std::string verified_key;             // key the signature verified with, if any
   Status early_error;                   // set when parsing/checking already failed
 };
