@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <optional>
 
 #include "cli.h"
 #include "ledger/event_codec.h"
@@ -69,6 +70,14 @@ std::string AgencyOf(const std::string& signed_body) {
   }
 }
 
+// The reason of a refused event: its stable reason, else its code's name.
+std::string ReasonOf(const Status& s) {
+  return s.reason().empty() ? std::string(StatusCodeName(s.code())) : s.reason();
+}
+
+// One line per event. A refused event's line leads with its reason (and
+// --json gives it as "reason" beside "error"); a duplicate of identical
+// bytes (duplicate = true) is not refused.
 void PrintOutcome(const Globals& g, size_t index, const AppendOutcome& o) {
   if (g.json) {
     nlohmann::json j = {{"index", index}};
@@ -77,6 +86,7 @@ void PrintOutcome(const Globals& g, size_t index, const AppendOutcome& o) {
       j["leaf_hash"] = ToHex(o->leaf_hash);
       j["duplicate"] = o->duplicate;
     } else {
+      j["reason"] = ReasonOf(o.status());
       j["error"] = ErrorJson(o.status());
     }
     std::cout << j.dump() << "\n";
@@ -84,7 +94,7 @@ void PrintOutcome(const Globals& g, size_t index, const AppendOutcome& o) {
     std::cout << fmt::format("event {}: seq {} leaf_hash {}{}\n", index, o->seq, ToHex(o->leaf_hash),
                              o->duplicate ? " (already recorded)" : "");
   } else {
-    std::cout << fmt::format("event {}: refused: {}: {}\n", index, o.status().reason(), o.status().message());
+    std::cout << fmt::format("event {}: refused: {}: {}\n", index, ReasonOf(o.status()), o.status().message());
   }
 }
 
@@ -133,13 +143,21 @@ int RunAppend(const Globals& g, const AppendOptions& o) {
   }
   auto results = (*client)->AppendPipelined(batches, 4);
   size_t index = 0, failed = 0;
+  std::optional<std::pair<size_t, Status>> first_refused;
   for (auto& batch : results) {
     for (auto& outcome : batch) {
+      if (!outcome.ok() && !first_refused) first_refused.emplace(index, outcome.status());
       PrintOutcome(g, index++, outcome);
       failed += !outcome.ok();
     }
   }
-  return failed == 0 ? kExitOk : kExitFailure;
+  if (failed == 0) return kExitOk;
+  // Any refused event (IDEMPOTENCY_CONFLICT, BAD_SIGNATURE, a domain rule,
+  // ...) fails the command; the summary leads with the first one's reason.
+  const auto& [at, status] = *first_refused;
+  fmt::print(stderr, "ledger: {}: {} of {} events refused (event {}: {})\n", ReasonOf(status), failed, index, at,
+             status.message());
+  return kExitFailure;
 }
 
 int RunSync(const Globals& g, const std::string& queue_path) {

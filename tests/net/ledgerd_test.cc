@@ -1,8 +1,9 @@
 // The ledgerd and ledger binaries end to end: the "listening on" contract,
 // graceful SIGTERM, kill -9 during appends from several clients (every
 // acknowledged event present exactly once after a restart, retries make no
-// duplicates), the CLI's JSON contracts, verify-claim, and the offline
-// queue (append --offline, then sync, exactly once).
+// duplicates), the CLI's JSON contracts, a conflicting replay of an
+// idempotency key, verify-claim, and the offline queue (append --offline,
+// then sync, exactly once).
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
@@ -311,6 +312,64 @@ TEST_F(LedgerdTest, CliAppendQueryProveVerify) {
 
   // Usage errors exit 2.
   EXPECT_EQ(Cli(d, {"prove"}).exit_code, 2);
+}
+
+// `ledger append` and a replayed idempotency key, over a real socket: the
+// identical event again is a duplicate (exit 0); other content under the
+// key is IDEMPOTENCY_CONFLICT (exit 1, the reason leading the message and as
+// "reason" in --json), and so is any other refused event; nothing is stored.
+TEST_F(LedgerdTest, CliAppendConflictingReplayExitsOneWithIdempotencyConflict) {
+  Ledgerd d;
+  d.Start(InsecureArgs(), log);
+  const std::string key = "00112233445566778899aabbccddeeff";
+  auto with_key = [&](const std::string& event_json) {
+    auto j = nlohmann::json::parse(event_json);
+    j["idempotency_key"] = key;
+    return j.dump();
+  };
+  const std::string first = f.dir.Sub("first.json"), other = f.dir.Sub("other.json");
+  std::ofstream(first) << with_key(TargetJson("33010000088")) << "\n";
+  std::ofstream(other) << with_key(TargetJson("33010000089")) << "\n";
+  ASSERT_TRUE(f.other_officer_key.SavePemFile(f.dir.Sub("stranger.pem")).ok());
+  const std::string officer = f.dir.Sub("officer.pem");
+
+  CommandResult r = Cli(d, {"--json", "append", first, "--key", officer});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << testing::ReadWholeFile(log);
+  auto stored = nlohmann::json::parse(r.out);
+  EXPECT_EQ(stored["seq"], base_size);
+  EXPECT_FALSE(stored["duplicate"].get<bool>());
+
+  // The same event, the same bytes: the original seq and hash, exit 0.
+  r = Cli(d, {"--json", "append", first, "--key", officer});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto again = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(again["duplicate"].get<bool>());
+  EXPECT_EQ(again["seq"], stored["seq"]);
+  EXPECT_EQ(again["leaf_hash"], stored["leaf_hash"]);
+
+  // Another household under the same key.
+  r = Cli(d, {"--json", "append", other, "--key", officer});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  auto conflict = nlohmann::json::parse(r.out);
+  EXPECT_EQ(conflict["index"], 0);
+  EXPECT_EQ(conflict["reason"], "IDEMPOTENCY_CONFLICT") << r.out;
+  EXPECT_EQ(conflict["error"]["reason"], "IDEMPOTENCY_CONFLICT");
+  EXPECT_EQ(conflict["error"]["code"], "ALREADY_EXISTS");
+  EXPECT_FALSE(conflict.contains("seq")) << r.out;
+  EXPECT_EQ(r.err.rfind("ledger: IDEMPOTENCY_CONFLICT: 1 of 1 events refused", 0), 0u) << r.err;
+  r = Cli(d, {"append", other, "--key", officer});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(r.out.rfind("event 0: refused: IDEMPOTENCY_CONFLICT: ", 0), 0u) << r.out;
+
+  // The first event's bytes signed with a key that is not off-1's: its own
+  // reason, not the stored seq.
+  r = Cli(d, {"--json", "append", first, "--key", f.dir.Sub("stranger.pem")});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["reason"], "BAD_SIGNATURE") << r.out;
+
+  d.Signal(SIGTERM);
+  EXPECT_EQ(d.Wait(), 0);
+  EXPECT_EQ(Reopen()->Size(), base_size + 1);
 }
 
 TEST_F(LedgerdTest, OfflineQueueThenSyncExactlyOnce) {

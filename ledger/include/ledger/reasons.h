@@ -97,6 +97,7 @@ inline constexpr char kHistoryTooLong[] = "HISTORY_TOO_LONG";   // RESOURCE_EXHA
 inline constexpr char kHouseholdExited[] = "HOUSEHOLD_EXITED";   // FAILED_PRECONDITION
 inline constexpr char kHouseholdNotTargeted[] = "HOUSEHOLD_NOT_TARGETED";   // FAILED_PRECONDITION
 inline constexpr char kHouseCodeMismatch[] = "HOUSE_CODE_MISMATCH";   // INVALID_ARGUMENT
+inline constexpr char kIdempotencyConflict[] = "IDEMPOTENCY_CONFLICT";   // ALREADY_EXISTS
 inline constexpr char kIdentityMismatch[] = "IDENTITY_MISMATCH";   // PERMISSION_DENIED
 inline constexpr char kIdleTimeout[] = "IDLE_TIMEOUT";   // UNAVAILABLE
 inline constexpr char kIncompleteHistory[] = "INCOMPLETE_HISTORY";   // DATA_LOSS

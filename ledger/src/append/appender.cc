@@ -4,11 +4,22 @@
 //   caller threads            writer thread               committer thread
 //   --------------            -------------               ----------------
 //   parse SignedBody          take up to max_batch_events sign the checkpoint
-//   canonicalize body         per event: idempotency,     one WriteBatch,
-//   verify Ed25519 with the     trust chain, rules, seq,    WAL synced
-//     signer's key              envelope, leaf hash,      publish the size
-//   enqueue (or PUSHBACK        Merkle tiles, indexes,    acknowledge every
-//     when full)                projection rows             caller, in order
+//   canonicalize body         per event: signer's key     one WriteBatch,
+//   verify Ed25519 with the     and signature, then         WAL synced
+//     signer's key              idempotency, registry     publish the size
+//   enqueue (or PUSHBACK        and domain rules, seq,    acknowledge every
+//     when full)                envelope, leaf hash,        caller, in order
+//                               Merkle tiles, indexes,
+//                               projection rows
+//
+// The order of the checks of one event (docs/protocol.md §3.1): shape; the
+// trust chain (known agency, known officer of that agency, key not
+// revoked, signature valid); only then the idempotency key (an earlier
+// event with the same key and the same signed body bytes: its seq,
+// duplicate; another body: IDEMPOTENCY_CONFLICT); then the registry's and
+// the domain's rules, which a replay of a stored event would fail. A
+// replayed key therefore never vouches for an event nobody could have
+// signed, and never answers for another event than the one that was sent.
 //
 // The writer sequences group N+1 while the committer writes group N (the
 // two use both cores). What the writer reads back must be current even for
@@ -334,6 +345,50 @@ void Ledger::Impl::SealGroup(CommitJob& job, heads::HeadsBatch& heads_batch, siz
   writer_tail.assign(updates.begin() + static_cast<std::ptrdiff_t>(last_begin), updates.end());
 }
 
+StatusOr<std::optional<AppendResult>> Ledger::Impl::Replayed(const std::string& key,
+                                                             std::string_view body_canonical) {
+  auto conflict = [](uint64_t seq) {
+    return AlreadyExistsError(
+        fmt::format("idempotencyKey: already used by the event at seq {}, whose signed body differs; "
+                    "a new event needs a new key",
+                    seq),
+        reason::kIdempotencyConflict);
+  };
+  if (auto it = inflight_keys.find(key); it != inflight_keys.end()) {
+    if (it->second.body_canonical != body_canonical) return conflict(it->second.result.seq);
+    AppendResult r = it->second.result;
+    r.duplicate = true;
+    return std::optional<AppendResult>(r);
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> seen, store->Get(kCfIdempotency, key));
+  if (!seen.has_value()) return std::optional<AppendResult>();
+  if (seen->size() != 8) {
+    return DataLossError("idempotency: an entry is not an 8-byte seq", reason::kStoreCorrupt);
+  }
+  const uint64_t seq = ReadBigEndian64(*seen);
+  // The idempotency CF holds only the seq: compare with the stored event's body.
+  ASSIGN_OR_RETURN(std::optional<std::string> leaf, store->Get(kCfEvents, BigEndian64(seq)));
+  if (!leaf.has_value()) {
+    return DataLossError(fmt::format("idempotency: the key's event {} is missing", seq), reason::kMissingEvent);
+  }
+  std::string stored_body;
+  {
+    auto msg = MessageBytes::Parse(*leaf, /*framed=*/false);
+    if (!msg.ok()) {
+      return DataLossError(fmt::format("event {}: {}", seq, msg.status().message()), reason::kBadLeaf);
+    }
+    try {
+      stored_body = CanonicalBytes(msg->Root<schema::Envelope>().getSigned().getBody());
+    } catch (const kj::Exception& e) {
+      return DataLossError(fmt::format("event {}: malformed envelope: {}", seq, e.getDescription().cStr()),
+                           reason::kBadLeaf);
+    }
+  }
+  if (stored_body != body_canonical) return conflict(seq);
+  ASSIGN_OR_RETURN(Hash h, LeafHashForWriter(seq));
+  return std::optional<AppendResult>(AppendResult{seq, h, true});
+}
+
 CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
   CommitJob job;
   job.group = std::move(group);
@@ -373,58 +428,51 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
     try {
       auto sb = p.message->Root<schema::SignedBody>();
       auto body = sb.getBody();
-      std::string idem = ToStr(body.getIdempotencyKey());
+      // Trust chain first: whose key must have signed the event, and did
+      // they (Prepare verified it already unless the signer was not yet
+      // registered then). Before the idempotency lookup, so that a replayed
+      // key earns nothing without the signer's key.
+      auto key = registry->SignerKey(body);
+      if (!key.ok()) {
+        fail(p, key.status());
+        continue;
+      }
+      if (options.verify_signatures && p.verified_key != *key) {
+        auto sig = sb.getSignature();
+        if (!Ed25519Verify(*key, p.body_canonical,
+                           std::string_view(reinterpret_cast<const char*>(sig.begin()), sig.size()))) {
+          fail(p, PermissionDeniedError("signature: does not verify with the signer's registered key",
+                                        reason::kBadSignature));
+          continue;
+        }
+      }
 
-      // Idempotency: a replayed key returns the original result, stores
-      // nothing. Keys of groups not yet durable are in inflight_keys; the
+      // Idempotency: a replayed key with the same signed body returns the
+      // original result and stores nothing; with another body it is
+      // refused. Keys of groups not yet durable are in inflight_keys; the
       // committer acknowledges in order, so the duplicate's reply never
       // precedes the original's sync.
-      if (auto it = inflight_keys.find(idem); it != inflight_keys.end()) {
-        AppendResult r = it->second;
-        r.duplicate = true;
-        p.request->outcomes[p.index] = r;
-        continue;
-      }
-      auto seen = store->Get(kCfIdempotency, idem);
-      if (!seen.ok()) {
-        fail(p, seen.status());
-        continue;
-      }
-      if (seen->has_value()) {
-        uint64_t seq = ReadBigEndian64(**seen);
-        auto h = LeafHashForWriter(seq);
-        if (!h.ok()) {
-          fail(p, h.status());
+      std::string idem = ToStr(body.getIdempotencyKey());
+      {
+        auto replayed = Replayed(idem, p.body_canonical);
+        if (!replayed.ok()) {
+          fail(p, replayed.status());
           continue;
         }
-        p.request->outcomes[p.index] = AppendResult{seq, *h, true};
-        continue;
+        if (replayed->has_value()) {
+          p.request->outcomes[p.index] = **replayed;
+          continue;
+        }
       }
 
-      // Trust chain.
-      {
-        auto key = registry->SignerKey(body);
-        if (!key.ok()) {
-          fail(p, key.status());
-          continue;
-        }
-        if (options.verify_signatures && p.verified_key != *key) {
-          auto sig = sb.getSignature();
-          if (!Ed25519Verify(*key, p.body_canonical,
-                             std::string_view(reinterpret_cast<const char*>(sig.begin()), sig.size()))) {
-            fail(p, PermissionDeniedError("signature: does not verify with the signer's registered key",
-                                          reason::kBadSignature));
-            continue;
-          }
-        }
-        if (Status s = registry->Check(body); !s.ok()) {
-          fail(p, s);
-          continue;
-        }
-        if (Status s = domain->Check(body, next, now, *registry, leaf_hash_of); !s.ok()) {
-          fail(p, s);
-          continue;
-        }
+      // The registry's and the domain's rules on the new event.
+      if (Status s = registry->Check(body); !s.ok()) {
+        fail(p, s);
+        continue;
+      }
+      if (Status s = domain->Check(body, next, now, *registry, leaf_hash_of); !s.ok()) {
+        fail(p, s);
+        continue;
       }
 
       // Household chain link, from the projection (DomainState::HouseholdHead).
@@ -475,7 +523,7 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
       AppendResult r{seq, leaf_hash, false};
       inflight_hashes.push_back(leaf_hash);
       inflight_key_order.emplace_back(seq, idem);
-      inflight_keys.emplace(idem, r);
+      inflight_keys.emplace(idem, InflightKey{r, std::move(p.body_canonical)});
       p.request->outcomes[p.index] = r;
       const size_t heads_begin = heads_batch.updates().size();
       if (options.heads_map) {
@@ -503,7 +551,7 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
     const uint64_t seq = next - 1;
     last_leaf_hash = last.leaf_hash;
     inflight_hashes.back() = last.leaf_hash;
-    inflight_keys[last.idem].leaf_hash = last.leaf_hash;
+    if (auto it = inflight_keys.find(last.idem); it != inflight_keys.end()) it->second.result.leaf_hash = last.leaf_hash;
     for (auto& p : job.group) {
       auto& o = p.request->outcomes[p.index];
       if (o.ok() && o->seq == seq) o->leaf_hash = last.leaf_hash;

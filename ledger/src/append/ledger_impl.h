@@ -39,7 +39,7 @@ struct PendingEvent {
   std::shared_ptr<AppendRequest> request;
   size_t index = 0;
   std::optional<MessageBytes> message;  // the SignedBody
-  std::string body_canonical;
+  std::string body_canonical;           // what was signed; moved to inflight_keys once sequenced
   std::string verified_key;             // key the signature verified with, if any
   Status early_error;                   // set when parsing/checking already failed
 };
@@ -95,10 +95,15 @@ struct Ledger::Impl {
   Hash last_leaf_hash{};
   // Sequenced but maybe not durable yet (jobs handed to the committer): the
   // leaf hashes from seq `inflight_base` on, and the idempotency keys with
-  // their results. Entries below the durable size are trimmed.
+  // their results and the canonical bytes of the signed body (a replay must
+  // match them). Entries below the durable size are trimmed.
+  struct InflightKey {
+    AppendResult result;
+    std::string body_canonical;
+  };
   uint64_t inflight_base = 0;
   std::deque<Hash> inflight_hashes;
-  std::unordered_map<std::string, AppendResult> inflight_keys;
+  std::unordered_map<std::string, InflightKey> inflight_keys;
   std::deque<std::pair<uint64_t, std::string>> inflight_key_order;
 
   // ---- heads map (docs/formats.md §7). The last event of a group carries
@@ -156,6 +161,11 @@ struct Ledger::Impl {
   void TrimInflight();
   void Prepare(PendingEvent& p);
   StatusOr<Hash> LeafHashForWriter(uint64_t seq);
+  // The event already stored (or in flight) under idempotency key `key`:
+  // nullopt when the key is new; its result with duplicate = true when its
+  // signed body is `body_canonical` byte for byte; IDEMPOTENCY_CONFLICT when
+  // it is another body.
+  StatusOr<std::optional<AppendResult>> Replayed(const std::string& key, std::string_view body_canonical);
 };
 
 }  // namespace ledger
