@@ -298,8 +298,9 @@ void Ledger::Impl::Commit(CommitJob& job) {
   if (job.appended > 0) {
     size.store(job.size, std::memory_order_release);
     std::unique_lock lock(heads_mu);
-    durable_heads.SetMany(job.heads_updates);
+    durable_pending.insert(durable_pending.end(), job.heads_updates.begin(), job.heads_updates.end());
     durable_heads_size = job.size;
+    if (durable_pending.size() > kMaxPendingHeads) ApplyPendingHeads();
   }
 }
 

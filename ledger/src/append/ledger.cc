@@ -362,6 +362,12 @@ Status Ledger::ForEachEvent(uint64_t from, uint64_t to, const EventVisitor& fn) 
   return OkStatus();
 }
 
+void Ledger::Impl::ApplyPendingHeads() const {
+  if (durable_pending.empty()) return;
+  durable_heads.SetMany(durable_pending);
+  durable_pending.clear();
+}
+
 StatusOr<Ledger::HeadEvidence> Ledger::ProveHead(const heads::EntityId& entity) const {
   const Impl& d = *impl_;
   if (!d.heads_loaded) {
@@ -369,7 +375,8 @@ StatusOr<Ledger::HeadEvidence> Ledger::ProveHead(const heads::EntityId& entity) 
   }
   HeadEvidence out;
   {
-    std::shared_lock lock(d.heads_mu);
+    std::unique_lock lock(d.heads_mu);
+    d.ApplyPendingHeads();
     out.tree_size = d.durable_heads_size;
     const Hash key = entity.key();
     if (auto head = d.durable_heads.Get(key)) out.head = heads::EncodeHead(*head);

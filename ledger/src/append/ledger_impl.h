@@ -116,8 +116,16 @@ struct Ledger::Impl {
   heads::HeadsMap writer_heads;
   std::vector<heads::HeadsMap::Entry> writer_tail;
   mutable std::shared_mutex heads_mu;
-  heads::HeadsMap durable_heads;
-  uint64_t durable_heads_size = 0;
+  // The readers' map is brought forward lazily: the committer only queues
+  // each durable group's updates (durable_pending), and the first proof
+  // after them, or a queue past kMaxPendingHeads, applies them in one
+  // SetMany. Appends with no proofs in between pay one map update, not two.
+  mutable heads::HeadsMap durable_heads;
+  mutable std::vector<heads::HeadsMap::Entry> durable_pending;
+  uint64_t durable_heads_size = 0;   // what durable_heads + durable_pending hold
+  static constexpr size_t kMaxPendingHeads = 1 << 18;
+  // Applies durable_pending; the caller holds heads_mu exclusively.
+  void ApplyPendingHeads() const;
   bool heads_loaded = false;
 
   // ---- committer handoff (appender.cc): the writer sequences group N+1
