@@ -9,6 +9,8 @@
 
 #include "ledger/bytes.h"
 #include "ledger/event_json.h"
+#include "ledger/heads.h"
+#include "ledger/merkle.h"
 #include "ledger/reasons.h"
 
 namespace ledger::net {
@@ -95,6 +97,7 @@ class Router {
       return JsonText(std::move(status));
     }
     if (s.size() == 4 && s[1] == "households" && s[3] == "history") return History(s[2]);
+    if (s.size() == 4 && s[1] == "heads") return Heads(s[2], s[3]);
     if (s.size() == 2 && s[1] == "report") {
       ASSIGN_OR_RETURN(std::string report, ctx_.projections.ReportJson(Param("by", "province"), Param("area", "")));
       return JsonText(std::move(report));
@@ -184,6 +187,41 @@ class Router {
       events.push_back(std::move(e));
     }
     return Json(events);
+  }
+
+  // GET /v1/heads/{household|officer|agency}/ID: what the log commits to
+  // about the entity (docs/formats.md §7.6), for heads::CommittedHead: its
+  // head, or with "head": null the proof of its absence.
+  StatusOr<HttpReply> Heads(const std::string& kind, const std::string& id) {
+    heads::EntityId entity;
+    entity.id = id;
+    if (kind == "household") {
+      entity.kind = heads::EntityKind::kHousehold;
+    } else if (kind == "officer") {
+      entity.kind = heads::EntityKind::kOfficer;
+    } else if (kind == "agency") {
+      entity.kind = heads::EntityKind::kAgency;
+    } else {
+      return InvalidArgumentError(fmt::format("heads: kind '{}' is not household, officer or agency", kind),
+                                  reason::kBadRequest);
+    }
+    ASSIGN_OR_RETURN(Ledger::HeadEvidence ev, ctx_.ledger.ProveHead(entity));
+    json j = {{"kind", kind},
+              {"id", id},
+              {"tree_size", ev.tree_size},
+              {"root_leaf", ToBase64(ev.root_leaf)},
+              {"map_proof", ToHex(ev.map_proof)},
+              {"head", ev.head.empty() ? json(nullptr) : json(ToHex(ev.head))}};
+    if (ev.tree_size > 0) {
+      ASSIGN_OR_RETURN(auto path, ctx_.ledger.InclusionProof(ev.tree_size - 1, ev.tree_size));
+      ASSIGN_OR_RETURN(std::string note, ctx_.handler.CheckpointAt(ev.tree_size));
+      j["root_leaf_proof"] = {{"seq", ev.tree_size - 1},
+                              {"tree_size", ev.tree_size},
+                              {"leaf_hash", ToHex(merkle::HashLeaf(AsBytes(ev.root_leaf)))},
+                              {"path", HashesJson(path)},
+                              {"checkpoint", note}};
+    }
+    return Json(j);
   }
 
   ServerContext& ctx_;

@@ -12,6 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <tuple>
+
+#include "ledger/heads.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "net_fixture.h"
@@ -195,6 +198,35 @@ TEST_F(HttpApiTest, HouseholdStatusHistoryAndReport) {
   EXPECT_EQ(report[0]["code"], "33");
   EXPECT_EQ(report[0]["targeted"], 2);
   EXPECT_EQ(GetJson("/v1/report?by=district&area=3301")[0]["code"], "3301");
+}
+
+TEST_F(HttpApiTest, HeadsProofsOverHttpVerifyWithTheLibrary) {
+  const std::string house = testing::World::HouseCode(1);
+  for (const auto& [kind, id, present] : std::vector<std::tuple<std::string, std::string, bool>>{
+           {"household", house, true}, {"household", testing::World::HouseCode(4242), false},
+           {"officer", "off-1", true}, {"agency", "PHO-33", true}, {"agency", "NOBODY", false}}) {
+    json h = GetJson("/v1/heads/" + kind + "/" + id);
+    ASSERT_TRUE(h.is_object()) << kind << " " << id;
+    const uint64_t size = h["tree_size"];
+    Checkpoint cp = OpenCheckpoint(h["root_leaf_proof"]["checkpoint"]);
+    EXPECT_EQ(cp.size, size);
+    auto leaf = FromBase64(h["root_leaf"].get<std::string>());
+    ASSERT_TRUE(leaf.ok());
+    std::vector<Hash> path;
+    for (auto& p : h["root_leaf_proof"]["path"]) path.push_back(*HashFromHex(p.get<std::string>()));
+    EXPECT_TRUE(merkle::VerifyInclusion(size - 1, size, merkle::HashLeaf(AsBytes(*leaf)), path, cp.root).ok());
+    auto proof = FromHex(h["map_proof"].get<std::string>());
+    ASSERT_TRUE(proof.ok());
+    std::string head;
+    if (!h["head"].is_null()) head = *FromHex(h["head"].get<std::string>());
+    heads::EntityKind k = kind == "household" ? heads::EntityKind::kHousehold
+                          : kind == "officer" ? heads::EntityKind::kOfficer
+                                              : heads::EntityKind::kAgency;
+    auto committed = heads::CommittedHead({k, id}, size, *leaf, *proof, head);
+    ASSERT_TRUE(committed.ok()) << kind << " " << id << ": " << committed.status().ToString();
+    EXPECT_EQ(committed->has_value(), present) << kind << " " << id;
+  }
+  EXPECT_EQ(GetJson("/v1/heads/planet/x", 400)["error"]["reason"], "BAD_REQUEST");
 }
 
 TEST_F(HttpApiTest, ErrorsAreJsonWithStableReasons) {
