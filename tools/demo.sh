@@ -331,6 +331,13 @@ claim "$INSPECTOR" --household "$HOUSEHOLD" --agency "$AGENCY" --item H-05 --dat
   || die "a false claim was not refused as MISMATCH (menu_item) with exit 1 (exit $rc)"
 note "exit $rc, as it should be"
 
+step "   ... and audits household $HOUSEHOLD: a complete history, status folded by the client"
+show_as "$INSPECTOR" household "$HOUSEHOLD"
+hh_out="$(run_as "$INSPECTOR" household "$HOUSEHOLD")" || die "ledger household $HOUSEHOLD failed"
+grep -E 'agrees|STATUS_MISMATCH|complete' <<<"$hh_out" | sed 's/^/   /'
+grep -q ', complete (hash chain verified to the head committed' <<<"$hh_out" \
+  || die "ledger household did not prove the history complete"
+
 # --- 6. reports over the network ---------------------------------------------
 
 step "6. progress report from the server's projection: the province, then its districts"
