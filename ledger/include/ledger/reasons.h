@@ -103,6 +103,7 @@ inline constexpr char kIncompleteHistory[] = "INCOMPLETE_HISTORY";   // DATA_LOS
 inline constexpr char kInconsistentCheckpoint[] = "INCONSISTENT_CHECKPOINT";   // DATA_LOSS
 inline constexpr char kIndicatorNotFailing[] = "INDICATOR_NOT_FAILING";   // FAILED_PRECONDITION
 inline constexpr char kInsecureNotLoopback[] = "INSECURE_NOT_LOOPBACK";   // INVALID_ARGUMENT
+inline constexpr char kInternalError[] = "INTERNAL_ERROR";   // INTERNAL
 inline constexpr char kKeyRevoked[] = "KEY_REVOKED";   // PERMISSION_DENIED / FAILED_PRECONDITION
 inline constexpr char kListenFailed[] = "LISTEN_FAILED";   // UNAVAILABLE
 inline constexpr char kMalformedEvent[] = "MALFORMED_EVENT";   // DATA_LOSS
