@@ -1,5 +1,6 @@
 // The store and the append path: sequencing, chain links, idempotency,
-// pushback, proofs from the store, reopening, and refusing bad stores.
+// pushback, proofs from the store, reopening, refusing bad stores, a clock
+// that steps back.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,9 +10,11 @@
 #include <optional>
 #include <thread>
 
+#include "ledger/calendar.h"
 #include "ledger/event.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
+#include "ledger/projection.h"
 #include "ledger/verify.h"
 #include "support/test_ledger.h"
 
@@ -293,6 +296,96 @@ TEST(LedgerTest, RefusesUnknownVersionNonStoreAndWrongKey) {
   EXPECT_EQ(Ledger::Open(dir.Sub("s"), testing::KeyFromByte(77)).status().reason(), "WRONG_SERVER_KEY");
   // Creating over an existing store.
   EXPECT_EQ(w.Create(dir.Sub("s")).status().reason(), "STORE_EXISTS");
+}
+
+// recordedAt of every durable event, by seq.
+std::vector<int64_t> RecordedAts(const Ledger& l) {
+  std::vector<int64_t> out;
+  Status s = l.ForEachEvent(0, l.Size(), [&](uint64_t, std::string_view leaf) -> Status {
+    ASSIGN_OR_RETURN(EventInfo e, DecodeEvent(leaf));
+    out.push_back(e.recorded_at_ns);
+    return OkStatus();
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return out;
+}
+
+// recordedAt is the later of the clock and the previous event's + 1 ns: it
+// strictly increases with seq when the clock stands still, when it steps
+// back within a run, and when it is behind the store at a reopen; each step
+// is reported once; "as of a time" stays a prefix that grows with the time.
+TEST(LedgerTest, RecordedAtStrictlyIncreasesWhenTheClockStepsBack) {
+  TempDir dir;
+  World w;
+  constexpr int64_t kMinute = 60LL * 1'000'000'000;
+  constexpr int64_t kHour = 60 * kMinute;
+  const int64_t start = BangkokEndOfDayNs({2022, 3, 20}) - 2 * kHour;   // 22:00 on 20 March, Bangkok
+  std::atomic<int64_t> now{start};
+  std::mutex mu;
+  std::vector<std::pair<int64_t, int64_t>> steps;   // (previous, now) of each step reported
+  LedgerOptions o;
+  o.clock = [&] { return now.load(); };
+  o.on_clock_step_back = [&](int64_t previous, int64_t current) {
+    std::lock_guard lock(mu);
+    steps.emplace_back(previous, current);
+  };
+  auto steps_seen = [&] {
+    std::lock_guard lock(mu);
+    return steps;
+  };
+  {
+    auto l = *w.Create(dir.path(), o);
+    AppendOk(*l, w.Bootstrap());              // seqs 0-2, one group, one reading
+    AppendOk(*l, {w.Visit(1), w.Visit(2)});   // seqs 3-4: the clock has not moved
+    now += kHour;                              // 23:00
+    AppendOk(*l, {w.Visit(3)});                // seq 5
+    now -= 3 * kHour;                          // the clock steps back to 20:00
+    AppendOk(*l, {w.Visit(4), w.Visit(5)});    // seqs 6-7
+    now += 10 * kMinute;                       // moving again, still behind: no new step
+    AppendOk(*l, {w.Visit(6)});                // seq 8
+    EXPECT_EQ(steps_seen(), (std::vector<std::pair<int64_t, int64_t>>{{start + kHour, start - 2 * kHour}}));
+    const ClockReport c = l->Clock();
+    EXPECT_EQ(c.steps_back, 1u);
+    EXPECT_EQ(c.last_step_ns, 3 * kHour);
+    EXPECT_EQ(c.last_recorded_at, start + kHour + 3);
+  }
+  now -= kHour;   // down again while the store is closed
+  {
+    auto l = *w.Open(dir.path(), o);
+    EXPECT_EQ(l->Clock().last_recorded_at, start + kHour + 3);   // read back at open
+    AppendOk(*l, {w.Visit(7)});                // seq 9: after the stored seq 8, not the clock
+    auto seen = steps_seen();
+    ASSERT_EQ(seen.size(), 2u);                // the first reading after the reopen is behind the store
+    EXPECT_EQ(seen[1], (std::pair<int64_t, int64_t>{start + kHour + 3, start - 2 * kHour + 10 * kMinute - kHour}));
+    now = start + 5 * kHour;                   // past every event: the clock again
+    AppendOk(*l, {w.Visit(8)});                // seq 10
+    EXPECT_EQ(l->Clock().steps_back, 1u);      // counted since this open
+
+    const std::vector<int64_t> at = RecordedAts(*l);
+    const std::vector<int64_t> expected = {start,         start + 1,     start + 2,     start + 3,
+                                           start + 4,     start + kHour, start + kHour + 1, start + kHour + 2,
+                                           start + kHour + 3, start + kHour + 4, start + 5 * kHour};
+    EXPECT_EQ(at, expected);
+    for (size_t i = 1; i < at.size(); ++i) EXPECT_LT(at[i - 1], at[i]) << "seq " << i;
+
+    // As of a time: the events recorded by then, a prefix that never shrinks as the time grows.
+    uint64_t previous = 0;
+    for (int64_t t = start - 4 * kHour; t <= start + 6 * kHour; t += 10 * kMinute) {
+      auto n = SizeAtTime(*l, t);
+      ASSERT_TRUE(n.ok()) << n.status().ToString();
+      EXPECT_GE(*n, previous) << FormatTimestampNs(t);
+      EXPECT_EQ(*n, static_cast<uint64_t>(std::upper_bound(at.begin(), at.end(), t) - at.begin()))
+          << FormatTimestampNs(t);
+      previous = *n;
+    }
+    for (size_t i = 0; i < at.size(); ++i) {
+      EXPECT_EQ(*SizeAtTime(*l, at[i]), i + 1);
+      EXPECT_EQ(*SizeAtTime(*l, at[i] - 1), i);
+    }
+  }
+  auto report = VerifyStore(dir.path());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->ok) << (report->problems.empty() ? "" : report->problems[0].message);
 }
 
 }  // namespace

@@ -55,8 +55,18 @@ struct LedgerOptions {
   // measure its cost (ledger-bench): clients refuse the histories of a
   // store written without it (INCOMPLETE_HISTORY).
   bool heads_map = true;
-  // Clock for recordedAt, ns since the Unix epoch. Defaults to the system clock.
+  // Clock for recordedAt, ns since the Unix epoch. Defaults to the system
+  // clock. It is read once per group commit; recordedAt never goes back:
+  // each event's is the later of that reading and the previous event's
+  // recordedAt + 1 ns (also across reopening), so recordedAt strictly
+  // increases with seq (docs/formats.md §1.1).
   std::function<int64_t()> clock;
+  // Called on the writer thread each time `clock` reads earlier than its
+  // previous reading (the first reading after opening: than the last
+  // event's recordedAt), once per step, with both readings. The events go
+  // on at previous recordedAt + 1 ns until the clock catches up. Must be
+  // quick; what it throws is ignored. ledgerd logs a warning.
+  std::function<void(int64_t previous_ns, int64_t now_ns)> on_clock_step_back;
   // RocksDB block cache in bytes.
   size_t block_cache_bytes = 64 << 20;
   // Projection snapshot every this many events (at the first group commit
@@ -74,6 +84,13 @@ struct AppendResult {
 };
 using AppendOutcome = StatusOr<AppendResult>;
 using AppendCallback = std::function<void(std::vector<AppendOutcome>)>;
+
+// The writer's view of LedgerOptions::clock since the ledger was opened.
+struct ClockReport {
+  uint64_t steps_back = 0;      // readings earlier than the one before
+  int64_t last_step_ns = 0;     // how far back the latest step went (> 0), 0 if none
+  int64_t last_recorded_at = 0; // recordedAt of the latest sequenced event (0: none)
+};
 
 struct StoreInfo {
   std::string origin;
@@ -115,6 +132,8 @@ class Ledger {
   const StoreInfo& info() const;
   // Number of durable events (the tree size).
   uint64_t Size() const;
+  // Steps back of the clock seen by the writer (LedgerOptions::clock).
+  ClockReport Clock() const;
 
   StatusOr<std::string> LeafBytes(uint64_t seq) const;
   StatusOr<Hash> LeafHash(uint64_t seq) const;

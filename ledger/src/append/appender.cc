@@ -228,6 +228,26 @@ Status Ledger::Impl::Poisoned() {
   return poisoned;
 }
 
+// One reading per group. A reading earlier than the previous one is a step
+// back of the clock (NTP, an operator, a VM restored): counted and reported
+// once, while recordedAt goes on from the previous event's (Sequence).
+int64_t Ledger::Impl::ReadClock() {
+  const int64_t now = options.clock();
+  if (now < last_clock_reading) {
+    clock_steps_back.fetch_add(1, std::memory_order_relaxed);
+    clock_last_step_ns.store(last_clock_reading - now, std::memory_order_relaxed);
+    if (options.on_clock_step_back) {
+      try {
+        options.on_clock_step_back(last_clock_reading, now);
+      } catch (...) {
+        // A report that fails must not stop appends.
+      }
+    }
+  }
+  last_clock_reading = now;
+  return now;
+}
+
 void Ledger::Impl::CommitterLoop() {
   while (true) {
     CommitJob job;
@@ -362,7 +382,11 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
   };
   std::vector<Sequenced> sequenced;
   std::unique_ptr<capnp::MallocMessageBuilder> last_envelope;   // of sequenced.back()
-  const int64_t now = options.clock();
+  // recordedAt strictly increases with seq: the later of this reading and
+  // the previous event's + 1 ns (docs/formats.md §1.1). The reading is
+  // shared by the group; events after the first take +1 ns each only when
+  // the clock has not moved past them.
+  const int64_t now = ReadClock();
   const DomainState::LeafHashFn leaf_hash_of = [this](uint64_t s) { return LeafHashForWriter(s); };
 
   for (PendingEvent& p : job.group) {
@@ -374,6 +398,7 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
       auto sb = p.message->Root<schema::SignedBody>();
       auto body = sb.getBody();
       std::string idem = ToStr(body.getIdempotencyKey());
+      const int64_t recorded_at = std::max(now, last_recorded_at + 1);   // if this event is stored
 
       // Idempotency: a replayed key returns the original result, stores
       // nothing. Keys of groups not yet durable are in inflight_keys; the
@@ -421,7 +446,7 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
           fail(p, s);
           continue;
         }
-        if (Status s = domain->Check(body, next, now, *registry, leaf_hash_of); !s.ok()) {
+        if (Status s = domain->Check(body, next, recorded_at, *registry, leaf_hash_of); !s.ok()) {
           fail(p, s);
           continue;
         }
@@ -444,7 +469,7 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
       auto msg = std::make_unique<capnp::MallocMessageBuilder>(256);
       auto env = msg->initRoot<schema::Envelope>();
       env.setSeq(seq);
-      env.setRecordedAt(now);
+      env.setRecordedAt(recorded_at);
       env.setPrevHash(AsData(last_leaf_hash));
       if (prev_head) {
         auto link = env.getHouseholdPrev().initEvent();
@@ -470,8 +495,9 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
         registry->Apply(body, seq, *store, &batch);
       }
       // A failure here leaves the domain state broken: Flush reports it and the group fails.
-      domain->Apply(body, seq, leaf_hash, now).IgnoreError();
+      domain->Apply(body, seq, leaf_hash, recorded_at).IgnoreError();
       last_leaf_hash = leaf_hash;
+      last_recorded_at = recorded_at;
       AppendResult r{seq, leaf_hash, false};
       inflight_hashes.push_back(leaf_hash);
       inflight_key_order.emplace_back(seq, idem);
@@ -495,6 +521,7 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
   }
 
   if (job.appended == 0) return job;
+  clock_last_recorded_at.store(last_recorded_at, std::memory_order_relaxed);
   if (options.heads_map) SealGroup(job, heads_batch, sequenced.back().heads_begin, *last_envelope, sequenced.back().leaf,
             sequenced.back().leaf_hash);
   {

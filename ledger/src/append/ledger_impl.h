@@ -93,6 +93,14 @@ struct Ledger::Impl {
   // ---- sequencer (writer thread) state
   merkle::TreeBuilder tree;
   Hash last_leaf_hash{};
+  // recordedAt of the last sequenced event and the clock's previous
+  // reading; both start at the last stored event's recordedAt (LoadHeads).
+  int64_t last_recorded_at = 0;
+  int64_t last_clock_reading = 0;
+  // What Ledger::Clock() reports (written by the writer, read anywhere).
+  std::atomic<uint64_t> clock_steps_back{0};
+  std::atomic<int64_t> clock_last_step_ns{0};
+  std::atomic<int64_t> clock_last_recorded_at{0};
   // Sequenced but maybe not durable yet (jobs handed to the committer): the
   // leaf hashes from seq `inflight_base` on, and the idempotency keys with
   // their results. Entries below the durable size are trimmed.
@@ -140,6 +148,7 @@ struct Ledger::Impl {
   Status LoadMeta();
   // Reads the heads map from the `heads` column family, or rebuilds it from
   // the events (a store from before it) and, unless read-only, stores it.
+  // Also takes the writer's last recordedAt from the last event it decodes.
   Status LoadHeads();
 
   // Write path: Prepare in callers' threads, Sequence in the writer thread,
@@ -153,6 +162,8 @@ struct Ledger::Impl {
   void HandOff(CommitJob job);
   void WaitCommitted();               // until every handed-off job is done
   Status Poisoned();
+  // Reads options.clock and notes a step back (writer thread).
+  int64_t ReadClock();
   void TrimInflight();
   void Prepare(PendingEvent& p);
   StatusOr<Hash> LeafHashForWriter(uint64_t seq);
