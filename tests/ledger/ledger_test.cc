@@ -1,6 +1,6 @@
 // The store and the append path: sequencing, chain links, idempotency,
 // pushback, proofs from the store, reopening, refusing bad stores, a clock
-// that steps back.
+// that steps back, exceptions in the writer's and the callers' code.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,6 +8,7 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "ledger/calendar.h"
@@ -386,6 +387,106 @@ TEST(LedgerTest, RecordedAtStrictlyIncreasesWhenTheClockStepsBack) {
   auto report = VerifyStore(dir.path());
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->ok) << (report->problems.empty() ? "" : report->problems[0].message);
+}
+
+// An exception while a group is sequenced (here the clock throws, as a
+// library might throw std::bad_alloc or a std::exception): that group's
+// events fail with INTERNAL_ERROR and nothing of it is written; the group
+// before it, already sequenced, is still written and acknowledged; then the
+// ledger stops taking appends (Poisoned) and the process goes on. Reopened,
+// the store is whole and the failed events can be sent again.
+TEST(LedgerTest, AnExceptionWhileSequencingFailsItsGroupAndStopsAppends) {
+  TempDir dir;
+  World w;
+  std::atomic<int> reads{0};
+  std::atomic<int> throw_at{-1};   // the clock reading that throws
+  LedgerOptions o;
+  o.max_batch_events = 2;          // a request of 4 events is two groups
+  o.clock = [&]() -> int64_t {
+    if (reads++ == throw_at.load()) throw std::runtime_error("the clock is on fire");
+    return BangkokEndOfDayNs({2022, 3, 20});
+  };
+  std::vector<std::string> events = {w.Visit(1), w.Visit(2), w.Visit(3), w.Visit(4)};
+  {
+    auto l = *w.Create(dir.path(), o);
+    AppendOk(*l, w.Bootstrap());               // seqs 0-2
+    EXPECT_TRUE(l->Poisoned().ok());
+    throw_at = reads.load() + 1;               // the second group of the next request
+    auto r = l->Append(events);
+    ASSERT_EQ(r.size(), 4u);
+    ASSERT_TRUE(r[0].ok()) << r[0].status().ToString();
+    ASSERT_TRUE(r[1].ok()) << r[1].status().ToString();
+    EXPECT_EQ(r[0]->seq, 3u);
+    EXPECT_EQ(r[1]->seq, 4u);
+    for (int i : {2, 3}) {
+      EXPECT_EQ(r[i].status().code(), StatusCode::kInternal) << r[i].status().ToString();
+      EXPECT_EQ(r[i].status().reason(), "INTERNAL_ERROR");
+      EXPECT_NE(r[i].status().message().find("the clock is on fire"), std::string::npos) << r[i].status().message();
+    }
+    EXPECT_EQ(l->Size(), 5u);
+    const Status stopped = l->Poisoned();
+    EXPECT_EQ(stopped.code(), StatusCode::kUnavailable) << stopped.ToString();
+    EXPECT_EQ(stopped.reason(), "STORE_FAILED");
+    EXPECT_NE(stopped.message().find("the clock is on fire"), std::string::npos) << stopped.message();
+    // Stopped: later appends get that status; reads go on.
+    auto later = l->Append({w.Visit(5)});
+    ASSERT_EQ(later.size(), 1u);
+    EXPECT_EQ(later[0].status(), stopped);
+    EXPECT_EQ(l->Size(), 5u);
+    EXPECT_TRUE(l->LeafBytes(4).ok());
+    EXPECT_TRUE(l->InclusionProof(4, 5).ok());
+  }
+  auto report = VerifyStore(dir.path());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->ok) << (report->problems.empty() ? "" : report->problems[0].message);
+  EXPECT_EQ(report->events, 5u);
+  {
+    throw_at = -1;
+    auto l = *w.Open(dir.path(), o);
+    EXPECT_TRUE(l->Poisoned().ok());
+    EXPECT_EQ(l->Size(), 5u);
+    // The failed events were never stored: sent again, they are new.
+    auto r = AppendOk(*l, {events[2], events[3]});
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_FALSE(r[0].duplicate);
+    EXPECT_EQ(r[0].seq, 5u);
+    EXPECT_EQ(r[1].seq, 6u);
+    // The first two were: duplicates.
+    auto again = l->Append({events[0]});
+    ASSERT_TRUE(again[0].ok());
+    EXPECT_TRUE(again[0]->duplicate);
+    EXPECT_EQ(again[0]->seq, 3u);
+  }
+  report = VerifyStore(dir.path());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->ok) << (report->problems.empty() ? "" : report->problems[0].message);
+  EXPECT_EQ(report->events, 7u);
+}
+
+// What a caller's callback throws (AppendAsync's `done`, the clock-step
+// report) is dropped: the ledger goes on appending.
+TEST(LedgerTest, ExceptionsFromCallbacksAreDropped) {
+  TempDir dir;
+  World w;
+  std::atomic<int64_t> now{BangkokEndOfDayNs({2022, 3, 20})};
+  LedgerOptions o;
+  o.clock = [&] { return now.load(); };
+  o.on_clock_step_back = [](int64_t, int64_t) { throw std::runtime_error("the log is full"); };
+  auto l = *w.Create(dir.path(), o);
+  AppendOk(*l, w.Bootstrap());
+  std::atomic<bool> called{false};
+  l->AppendAsync({w.Visit(1)}, [&](std::vector<AppendOutcome> r) {
+    called = r.size() == 1 && r[0].ok();
+    throw std::runtime_error("the caller's bug");
+  });
+  now -= 1'000'000'000;   // a step back, reported to a callback that throws
+  auto r = AppendOk(*l, {w.Visit(2)});   // acknowledged after the one before
+  EXPECT_TRUE(called);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].seq, 4u);
+  EXPECT_EQ(l->Clock().steps_back, 1u);
+  EXPECT_TRUE(l->Poisoned().ok()) << l->Poisoned().ToString();
+  EXPECT_EQ(l->Size(), 5u);
 }
 
 }  // namespace

@@ -126,8 +126,18 @@ class Ledger {
   std::vector<AppendOutcome> Append(std::vector<std::string> signed_bodies);
   // Same, asynchronous: `done` runs on the ledger's committer thread after
   // the sync, in commit order (or at once, on the caller's thread, on
-  // pushback). It must be quick and must not call Append.
+  // pushback). It must be quick and must not call Append; what it throws
+  // is dropped. If AppendAsync throws (out of memory), nothing was queued
+  // and `done` was not called.
   void AppendAsync(std::vector<std::string> signed_bodies, AppendCallback done);
+
+  // OK while appends are accepted. After a failed write or an internal
+  // error in the writer or committer thread (an exception: every event of
+  // that group fails with INTERNAL / INTERNAL_ERROR, nothing of it is
+  // written) the ledger stops accepting appends until it is reopened; this
+  // is then the status every append gets (UNAVAILABLE, STORE_FAILED).
+  // Reads go on.
+  Status Poisoned() const;
 
   const StoreInfo& info() const;
   // Number of durable events (the tree size).

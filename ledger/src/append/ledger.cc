@@ -271,6 +271,8 @@ Ledger::~Ledger() {
 const StoreInfo& Ledger::info() const { return impl_->info; }
 uint64_t Ledger::Size() const { return impl_->size.load(std::memory_order_acquire); }
 
+Status Ledger::Poisoned() const { return impl_->Poisoned(); }
+
 ClockReport Ledger::Clock() const {
   ClockReport r;
   r.steps_back = impl_->clock_steps_back.load(std::memory_order_relaxed);
