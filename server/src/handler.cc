@@ -3,6 +3,7 @@
 #include <capnp/message.h>
 #include <fmt/format.h>
 #include <kj/exception.h>
+#include <spdlog/spdlog.h>
 
 #include "ledger/event.h"
 #include "ledger/merkle.h"
@@ -294,8 +295,13 @@ std::string RequestHandler::Query(const Identity& who, protocol::Request::Reader
     }
   } catch (const kj::Exception& e) {
     s = StatusFromCapnpError(e.getDescription().cStr());
+  } catch (...) {
+    // Not the request's fault (a bug, out of memory): an error reply, and
+    // the connection goes on.
+    s = ExceptionStatus(std::current_exception(), "answering the request");
+    spdlog::error("request {} from {} '{}': {}", id, RoleName(who.role), who.name, s.message());
+    absence.reset();
   }
-  (void)who;
   if (!s.ok() && absence) return AbsenceReply(id, s, *absence);
   if (!s.ok()) return ErrorReply(id, s);
   return Encode(msg);
@@ -382,6 +388,9 @@ StatusOr<RequestHandler::PreparedAppend> RequestHandler::PrepareAppend(const Ide
       plan.positions.push_back(i);
     } catch (const kj::Exception& e) {
       plan.rejected[i] = StatusFromCapnpError(e.getDescription().cStr());
+    } catch (...) {
+      if (plan.bodies.size() > plan.positions.size()) plan.bodies.pop_back();
+      plan.rejected[i] = ExceptionStatus(std::current_exception(), fmt::format("event {}", i));
     }
   }
   return plan;

@@ -44,7 +44,7 @@ class RequestHandler {
       : ledger_(ledger), options_(options), leaf_index_(leaf_index), projections_(projections) {}
 
   // The reply to any request but append and subscribe. Errors become Error
-  // replies with the request's id.
+  // replies with the request's id; so does an exception (INTERNAL_ERROR).
   std::string Query(const Identity& who, protocol::Request::Reader request) const;
 
   // Hello: with TLS the certificate decides; a hello that names another

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "ledger/event.h"
@@ -660,6 +661,49 @@ TEST(ServerTest, ShutdownAnswersWhatIsInFlight) {
       if (o.ok()) EXPECT_EQ(*f.ledger->LeafHash(o->seq), o->leaf_hash);
     }
   }
+}
+
+// A handler that throws (here a fault hook; in life a bug, std::bad_alloc,
+// a library's std::exception) is an INTERNAL_ERROR reply, not the end of
+// ledgerd: on an I/O thread (getEvent), on the blocking pool (a household's
+// history) and in a subscription; the same connection, other clients and
+// appends go on.
+TEST(ServerTest, AnExceptionInAHandlerIsAnErrorReplyNotAnExit) {
+  NetFixture f;
+  std::atomic<bool> fail{false};
+  net::ServerOptions o = f.DefaultServerOptions();
+  o.faults.event_leaf = [&fail](std::string&) {
+    if (fail) throw std::runtime_error("a bug in the handler");
+  };
+  f.StartServer(o);
+  auto writer = f.Connect("pho-33");
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE(writer->Append({f.world.Visit(1)})[0].ok());
+  auto t = Raw(f, "inspector");
+  ASSERT_TRUE(t);
+  fail = true;
+  auto expect_internal = [&](uint64_t id, const Reply& r) {
+    EXPECT_EQ(r.id, id);
+    EXPECT_EQ(r.status.code(), StatusCode::kInternal) << r.status.ToString();
+    EXPECT_EQ(r.status.reason(), "INTERNAL_ERROR");
+    EXPECT_NE(r.status.message().find("a bug in the handler"), std::string::npos) << r.status.message();
+  };
+  ASSERT_TRUE(t->Write(RequestFrame([](auto r) { r.initGetEvent().setSeq(0); }, 11)).ok());
+  expect_internal(11, ReadReply(*t));
+  ASSERT_TRUE(t->Write(RequestFrame([](auto r) { r.initHouseholdHistory().setHousehold(testing::World::HouseCode(1)); }, 12))
+                  .ok());
+  expect_internal(12, ReadReply(*t));
+  ASSERT_TRUE(t->Write(RequestFrame([](auto r) { r.initSubscribe().setFromSeq(0); }, 13)).ok());
+  expect_internal(13, ReadReply(*t));
+  fail = false;
+  ASSERT_TRUE(t->Write(RequestFrame([](auto r) { r.initGetEvent().setSeq(0); }, 14)).ok());
+  Reply again = ReadReply(*t);
+  EXPECT_EQ(again.id, 14u);
+  EXPECT_TRUE(again.status.ok()) << again.status.ToString();
+  ASSERT_TRUE(writer->Append({f.world.Visit(2)})[0].ok());
+  auto other = f.Connect("inspector");
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(other->LatestCheckpoint().ok());
 }
 
 }  // namespace
