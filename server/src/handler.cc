@@ -317,8 +317,15 @@ StatusOr<Identity> RequestHandler::AcceptHello(const Identity& current, protocol
   claimed.role = hello.getRole();
   claimed.name = TextString(hello.getAgency());
   claimed.known = true;
+  // A role number that is no enumerant (a newer or broken client) names no
+  // one; refused before it is compared or, in dev mode, taken.
+  const Status bad_role = InvalidArgumentError(
+      fmt::format("hello.role: {} is not a role (agency, inspector, mirror, operator)",
+                  static_cast<uint16_t>(claimed.role)),
+      reason::kBadRole);
   if (!options_.dev_insecure) {
     if (claimed.name.empty()) return current;  // no claim: the certificate decides
+    if (!IsKnownRole(claimed.role)) return bad_role;
     if (claimed.role != current.role || claimed.name != current.name) {
       return PermissionDeniedError(fmt::format("hello claims {} '{}' but the certificate names {} '{}'",
                                                RoleName(claimed.role), claimed.name, RoleName(current.role),
@@ -327,6 +334,7 @@ StatusOr<Identity> RequestHandler::AcceptHello(const Identity& current, protocol
     }
     return current;
   }
+  if (!IsKnownRole(claimed.role)) return bad_role;
   if (current.known && (claimed.role != current.role || claimed.name != current.name)) {
     return PermissionDeniedError("hello: the identity of a connection cannot change", reason::kIdentityMismatch);
   }

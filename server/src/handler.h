@@ -49,7 +49,8 @@ class RequestHandler {
 
   // Hello: with TLS the certificate decides; a hello that names another
   // identity is refused (IDENTITY_MISMATCH), one with an empty name claims
-  // nothing. In dev mode the hello sets the identity.
+  // nothing. In dev mode the hello sets the identity. A role that is not
+  // an enumerant of protocol::Role is refused (BAD_ROLE).
   StatusOr<Identity> AcceptHello(const Identity& current, protocol::Hello::Reader hello) const;
   std::string HelloReply(uint64_t id, const Identity& who) const;
 

@@ -418,6 +418,57 @@ TEST(DevInsecureTest, HelloSetsTheIdentityAndTruncatedFramesAreNamed) {
   EXPECT_TRUE((*c)->Append({f.world.Visit(1)})[0].ok());
 }
 
+// Role 7 is no enumerant of protocol::Role: the hello is refused with
+// BAD_ROLE, the connection stays unidentified, and a good hello still works.
+TEST(DevInsecureTest, HelloWithAnUnknownRoleIsRefused) {
+  NetFixture f;
+  net::ServerOptions o = f.DefaultServerOptions();
+  o.dev_insecure = true;
+  f.StartServer(o);
+  net::TransportOptions t;
+  t.port = f.server->port();
+  t.dev_insecure = true;
+  auto raw = net::Transport::Connect(t);
+  ASSERT_TRUE(raw.ok());
+  auto hello = [](protocol::Role role, uint64_t id) {
+    return RequestFrame([role](auto r) {
+      auto h = r.initHello();
+      h.setVersion(protocol::PROTOCOL_VERSION);
+      h.setRole(role);
+      h.setAgency("PHO-33");
+    }, id);
+  };
+  ASSERT_TRUE((*raw)->Write(hello(static_cast<protocol::Role>(7), 3)).ok());
+  Reply r = ReadReply(**raw);
+  EXPECT_EQ(r.id, 3u);
+  EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument) << r.status.ToString();
+  EXPECT_EQ(r.status.reason(), "BAD_ROLE");
+  ASSERT_TRUE((*raw)->Write(RequestFrame([](auto r) { r.initAppend().initEvents(0); }, 4)).ok());
+  EXPECT_EQ(ReadReply(**raw).status.reason(), "HELLO_REQUIRED");
+  ASSERT_TRUE((*raw)->Write(hello(protocol::Role::AGENCY, 5)).ok());
+  r = ReadReply(**raw);
+  EXPECT_EQ(r.id, 5u);
+  EXPECT_TRUE(r.status.ok()) << r.status.ToString();
+  // Known now: the identity cannot change, and an unknown role is still no role.
+  ASSERT_TRUE((*raw)->Write(hello(static_cast<protocol::Role>(7), 6)).ok());
+  EXPECT_EQ(ReadReply(**raw).status.reason(), "BAD_ROLE");
+}
+
+TEST(ServerTest, HelloWithAnUnknownRoleIsRefusedOverTls) {
+  NetFixture f;
+  f.StartServer();
+  auto t = Raw(f, "pho-33");
+  ASSERT_TRUE(t);
+  ASSERT_TRUE(t->Write(RequestFrame([](auto r) {
+                   auto h = r.initHello();
+                   h.setVersion(protocol::PROTOCOL_VERSION);
+                   h.setRole(static_cast<protocol::Role>(7));
+                   h.setAgency("PHO-33");
+                 }))
+                  .ok());
+  EXPECT_EQ(ReadReply(*t).status.reason(), "BAD_ROLE");
+}
+
 TEST(ServerTest, HelloCannotClaimAnotherIdentityOverTls) {
   NetFixture f;
   f.StartServer();
