@@ -44,7 +44,8 @@ struct CreateOptions {
 struct LedgerOptions {
   // Group commit: at most this many events per WriteBatch.
   size_t max_batch_events = 1000;
-  // Pushback threshold: events queued but not yet written.
+  // Pushback threshold: events queued but not yet written. One Append of
+  // more events than this never fits: InvalidArgument (BATCH_TOO_LARGE).
   size_t max_queued_events = 200000;
   // fsync the WAL before acknowledging. Only benchmarks turn this off.
   bool sync = true;

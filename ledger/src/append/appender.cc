@@ -133,8 +133,11 @@ void Ledger::AppendAsync(std::vector<std::string> signed_bodies, AppendCallback 
   };
   if (d.read_only) return fail_all(FailedPreconditionError("the store is open read-only", reason::kReadOnly));
   if (n > d.options.max_queued_events) {
-    return fail_all(ResourceExhaustedError(
-        fmt::format("batch of {} events exceeds the queue capacity {}", n, d.options.max_queued_events),
+    // Never fits, however long the caller waits: the request is at fault
+    // (split it), not a resource that runs out (PUSHBACK).
+    return fail_all(InvalidArgumentError(
+        fmt::format("batch of {} events exceeds the queue capacity {}; send smaller batches", n,
+                    d.options.max_queued_events),
         reason::kBatchTooLarge));
   }
   {
