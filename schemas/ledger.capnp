@@ -280,7 +280,8 @@ struct SignedBody {
 # the leaf.
 struct Envelope {
   seq @0 :UInt64;                 # 0-based, gap-free
-  recordedAt @1 :Int64;           # server clock, ns since the Unix epoch (UTC)
+  recordedAt @1 :Int64;           # server clock, ns since the Unix epoch (UTC); strictly
+                                  # increasing with seq (docs/formats.md §1.1)
   prevHash @2 :Data;              # leaf hash of seq-1; 32 zero bytes for seq 0
   householdPrev :union {
     none @3 :Void;                # first event of its household (or no household)

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "ledger/calendar.h"
 #include "ledger/ledger.h"
 #include "ledger/net/host_port.h"
 #include "ledger/net/server.h"
@@ -102,6 +103,14 @@ int main(int argc, char** argv) {
   }
   ledger::LedgerOptions ledger_options;
   ledger_options.max_queued_events = max_queue;
+  // recordedAt never goes back (docs/formats.md §1.1); a step back of the
+  // system clock is worth an operator's look: one warning per step.
+  ledger_options.on_clock_step_back = [](int64_t previous_ns, int64_t now_ns) {
+    spdlog::warn("the system clock stepped back by {:.3f} s (from {} to {}); recordedAt goes on from the last "
+                 "event's, 1 ns apart, until the clock catches up",
+                 static_cast<double>(previous_ns - now_ns) / 1e9, ledger::FormatTimestampNs(previous_ns),
+                 ledger::FormatTimestampNs(now_ns));
+  };
   auto store = ledger::Ledger::Open(data, std::move(*key), ledger_options);
   if (!store.ok()) {
     std::cerr << "ledgerd: --data " << data << ": " << store.status().message() << "\n";

@@ -75,6 +75,13 @@ std::string_view RoleName(protocol::Role role) {
   return "unknown";
 }
 
+bool IsKnownRole(protocol::Role role) {
+  for (auto& [r, name] : kRoles) {
+    if (r == role) return true;
+  }
+  return false;
+}
+
 StatusOr<protocol::Role> RoleFromName(std::string_view name) {
   for (auto& [r, n] : kRoles) {
     if (n == name) return r;

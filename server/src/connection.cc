@@ -2,7 +2,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -70,7 +69,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   void Start() {
     Ptr self = this->shared_from_this();
     ctx_.Register(this, self);
-    asio::co_spawn(executor_, Run(self), asio::detached);
+    asio::co_spawn(executor_, Run(self), Ended("the reader"));
   }
 
   void Drain() override {
@@ -100,10 +99,21 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     return who_.known ? fmt::format("{} {}", RoleName(who_.role), who_.name) : std::string("unidentified");
   }
 
+  // The completion of the connection's coroutines: one that ends with an
+  // exception (none should) closes the connection with a log line; the
+  // server goes on. Runs on the connection's strand.
+  auto Ended(const char* what) {
+    return [self = this->shared_from_this(), what](std::exception_ptr e) {
+      if (!e) return;
+      spdlog::error("conn {} from {}: {}; closing", self->id_, self->peer_, ExceptionStatus(e, what).message());
+      self->HardClose("internal error");
+    };
+  }
+
   awaitable<void> Run(Ptr self) {
     started_ = Clock::now();
     last_activity_ = started_;
-    asio::co_spawn(executor_, Watchdog(self), asio::detached);
+    asio::co_spawn(executor_, Watchdog(self), Ended("the watchdog"));
     if constexpr (kTls) {
       handshaking_ = true;
       auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kUseTuple);
@@ -114,14 +124,14 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         co_return;
       }
       auto who = PeerIdentity(stream_.native_handle());
-      asio::co_spawn(executor_, Writer(self), asio::detached);
+      asio::co_spawn(executor_, Writer(self), Ended("the writer"));
       if (!who.ok()) {
         Fail(0, who.status());
         co_return;
       }
       who_ = *who;
     } else {
-      asio::co_spawn(executor_, Writer(self), asio::detached);
+      asio::co_spawn(executor_, Writer(self), Ended("the writer"));
     }
     spdlog::info("conn {} from {}: open ({}{})", id_, peer_, Who(), kTls ? ", TLS" : ", dev-insecure");
     co_await Reader();
@@ -238,7 +248,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
           ++subscriptions_;
           spdlog::info("conn {} from {}: subscribe from seq {}", id_, peer_, s.getFromSeq());
           asio::co_spawn(executor_, Subscription(this->shared_from_this(), id, s.getFromSeq(), batch),
-                         asio::detached);
+                         Ended("a subscription"));
           return;
         }
         default:
@@ -255,6 +265,12 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       }
     } catch (const kj::Exception& e) {
       Fail(id, StatusFromCapnpError(e.getDescription().cStr()));
+    } catch (...) {
+      // A bug or out of memory: an error reply, then the connection closes
+      // (its state is not known to be sound); other connections go on.
+      const Status s = ExceptionStatus(std::current_exception(), "handling a request");
+      spdlog::error("conn {} from {}: {}", id_, peer_, s.message());
+      Fail(id, s);
     }
   }
 
@@ -275,8 +291,10 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       std::string reply;
       try {
         reply = self->ctx_.handler.Query(who, shared->Root<protocol::Request>());
-      } catch (const std::exception& e) {
-        reply = self->ctx_.handler.ErrorReply(id, InternalError(std::string("query failed: ") + e.what()));
+      } catch (...) {
+        const Status s = ExceptionStatus(std::current_exception(), "answering a query");
+        spdlog::error("conn {} from {}: {}", self->id_, self->peer_, s.message());
+        reply = self->ctx_.handler.ErrorReply(id, s);
       }
       asio::post(self->executor_, [self, reply = std::move(reply)]() mutable { self->FinishQuery(std::move(reply)); });
     });
@@ -308,18 +326,37 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     inflight_events_ += n;
     ctx_.AppendStarted();
     std::vector<std::string> bodies = std::move(shared->bodies);
-    ctx_.ledger.AppendAsync(std::move(bodies), [self = this->shared_from_this(), id, shared,
-                                                n](std::vector<AppendOutcome> outcomes) {
-      // On the ledger's writer thread: hand over to the connection's strand.
-      ServerContext& ctx = self->ctx_;
-      bool committed = false;
-      for (auto& o : outcomes) committed |= o.ok() && !o->duplicate;
-      asio::post(self->executor_, [self, id, shared, n, outcomes = std::move(outcomes)] {
-        self->FinishAppend(id, *shared, n, outcomes);
+    try {
+      ctx_.ledger.AppendAsync(std::move(bodies), [self = this->shared_from_this(), id, shared,
+                                                  n](std::vector<AppendOutcome> outcomes) {
+        // On the ledger's committer thread: hand over to the connection's
+        // strand. Nothing may escape (the ledger would drop it) and the
+        // count of pending appends must come down whatever happens.
+        ServerContext& ctx = self->ctx_;
+        try {
+          bool committed = false;
+          for (auto& o : outcomes) committed |= o.ok() && !o->duplicate;
+          asio::post(self->executor_, [self, id, shared, n, outcomes = std::move(outcomes)] {
+            self->FinishAppend(id, *shared, n, outcomes);
+          });
+          if (committed) ctx.EventsCommitted();
+        } catch (...) {
+          spdlog::error("conn {} from {}: {}; closing", self->id_, self->peer_,
+                        ExceptionStatus(std::current_exception(), "handing over an append's outcomes").message());
+          try {
+            self->ForceClose();
+          } catch (...) {
+          }
+        }
+        ctx.AppendFinished();
       });
-      if (committed) ctx.EventsCommitted();
-      ctx.AppendFinished();
-    });
+    } catch (...) {
+      // AppendAsync took nothing and will not call back.
+      --inflight_requests_;
+      inflight_events_ -= n;
+      ctx_.AppendFinished();
+      throw;   // Dispatch answers with INTERNAL_ERROR and closes
+    }
   }
 
   void FinishAppend(uint64_t id, const RequestHandler::PreparedAppend& plan, size_t n,
@@ -341,7 +378,17 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       spdlog::warn("conn {} from {}: append of {} events: {} refused (first: {})", id_, peer_, plan.count,
                    plan.count - ok, first_error.empty() ? "refused before the ledger" : first_error);
     }
-    if (!closed_) Send(ctx_.handler.AppendReply(id, plan, outcomes));
+    if (!closed_) {
+      std::string reply;
+      try {
+        reply = ctx_.handler.AppendReply(id, plan, outcomes);
+      } catch (...) {
+        const Status s = ExceptionStatus(std::current_exception(), "encoding an append reply");
+        spdlog::error("conn {} from {}: {}", id_, peer_, s.message());
+        reply = ctx_.handler.ErrorReply(id, s);
+      }
+      Send(std::move(reply));
+    }
     reader_wake_.Notify();
     if (inflight_requests_ == 0 && (draining_ || closing_)) {
       if (draining_ && !closing_) CloseAfterFlush("server shutting down");
@@ -358,7 +405,13 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         continue;
       }
       size_t count = 0;
-      auto frame = ctx_.handler.EventBatch(id, next, batch, &count);
+      StatusOr<std::string> frame = std::string();
+      try {
+        frame = ctx_.handler.EventBatch(id, next, batch, &count);
+      } catch (...) {
+        frame = ExceptionStatus(std::current_exception(), "reading events for a subscription");
+        spdlog::error("conn {} from {}: {}", id_, peer_, frame.status().message());
+      }
       if (!frame.ok()) {
         Send(ctx_.handler.ErrorReply(id, frame.status()));
         break;

@@ -3,6 +3,7 @@
 #include <capnp/message.h>
 #include <fmt/format.h>
 #include <kj/exception.h>
+#include <spdlog/spdlog.h>
 
 #include "ledger/event.h"
 #include "ledger/merkle.h"
@@ -294,8 +295,13 @@ std::string RequestHandler::Query(const Identity& who, protocol::Request::Reader
     }
   } catch (const kj::Exception& e) {
     s = StatusFromCapnpError(e.getDescription().cStr());
+  } catch (...) {
+    // Not the request's fault (a bug, out of memory): an error reply, and
+    // the connection goes on.
+    s = ExceptionStatus(std::current_exception(), "answering the request");
+    spdlog::error("request {} from {} '{}': {}", id, RoleName(who.role), who.name, s.message());
+    absence.reset();
   }
-  (void)who;
   if (!s.ok() && absence) return AbsenceReply(id, s, *absence);
   if (!s.ok()) return ErrorReply(id, s);
   return Encode(msg);
@@ -311,8 +317,15 @@ StatusOr<Identity> RequestHandler::AcceptHello(const Identity& current, protocol
   claimed.role = hello.getRole();
   claimed.name = TextString(hello.getAgency());
   claimed.known = true;
+  // A role number that is no enumerant (a newer or broken client) names no
+  // one; refused before it is compared or, in dev mode, taken.
+  const Status bad_role = InvalidArgumentError(
+      fmt::format("hello.role: {} is not a role (agency, inspector, mirror, operator)",
+                  static_cast<uint16_t>(claimed.role)),
+      reason::kBadRole);
   if (!options_.dev_insecure) {
     if (claimed.name.empty()) return current;  // no claim: the certificate decides
+    if (!IsKnownRole(claimed.role)) return bad_role;
     if (claimed.role != current.role || claimed.name != current.name) {
       return PermissionDeniedError(fmt::format("hello claims {} '{}' but the certificate names {} '{}'",
                                                RoleName(claimed.role), claimed.name, RoleName(current.role),
@@ -321,6 +334,7 @@ StatusOr<Identity> RequestHandler::AcceptHello(const Identity& current, protocol
     }
     return current;
   }
+  if (!IsKnownRole(claimed.role)) return bad_role;
   if (current.known && (claimed.role != current.role || claimed.name != current.name)) {
     return PermissionDeniedError("hello: the identity of a connection cannot change", reason::kIdentityMismatch);
   }
@@ -382,6 +396,9 @@ StatusOr<RequestHandler::PreparedAppend> RequestHandler::PrepareAppend(const Ide
       plan.positions.push_back(i);
     } catch (const kj::Exception& e) {
       plan.rejected[i] = StatusFromCapnpError(e.getDescription().cStr());
+    } catch (...) {
+      if (plan.bodies.size() > plan.positions.size()) plan.bodies.pop_back();
+      plan.rejected[i] = ExceptionStatus(std::current_exception(), fmt::format("event {}", i));
     }
   }
   return plan;

@@ -44,12 +44,13 @@ class RequestHandler {
       : ledger_(ledger), options_(options), leaf_index_(leaf_index), projections_(projections) {}
 
   // The reply to any request but append and subscribe. Errors become Error
-  // replies with the request's id.
+  // replies with the request's id; so does an exception (INTERNAL_ERROR).
   std::string Query(const Identity& who, protocol::Request::Reader request) const;
 
   // Hello: with TLS the certificate decides; a hello that names another
   // identity is refused (IDENTITY_MISMATCH), one with an empty name claims
-  // nothing. In dev mode the hello sets the identity.
+  // nothing. In dev mode the hello sets the identity. A role that is not
+  // an enumerant of protocol::Role is refused (BAD_ROLE).
   StatusOr<Identity> AcceptHello(const Identity& current, protocol::Hello::Reader hello) const;
   std::string HelloReply(uint64_t id, const Identity& who) const;
 

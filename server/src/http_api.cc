@@ -257,14 +257,15 @@ HttpReply HttpError(const Status& s) {
 }
 
 HttpReply HttpRoutes::Get(std::string_view target) const {
-  auto t = ParseTarget(target);
-  if (!t.ok()) return HttpError(t.status());
   try {
+    auto t = ParseTarget(target);
+    if (!t.ok()) return HttpError(t.status());
     Router router(ctx_, *t);
     auto reply = router.Route();
     return reply.ok() ? std::move(*reply) : HttpError(reply.status());
-  } catch (const std::exception& e) {
-    return HttpError(InternalError(std::string("internal error: ") + e.what()));
+  } catch (...) {
+    // std::exception, kj::Exception (a Cap'n Proto reader) or anything else: a 500.
+    return HttpError(ExceptionStatus(std::current_exception(), "internal error"));
   }
 }
 

@@ -2,7 +2,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -54,11 +53,20 @@ struct HttpListener::Impl {
       boost::system::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       const uint64_t id = ctx.next_connection_id++;
-      if (tls) {
-        asio::co_spawn(socket.get_executor(), TlsSession(beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls), id),
-                       asio::detached);
-      } else {
-        asio::co_spawn(socket.get_executor(), PlainSession(beast::tcp_stream(std::move(socket)), id), asio::detached);
+      // A session that throws ends (its stream closes) with a log line; so
+      // does one that cannot be started. The listener goes on.
+      auto ended = [id](std::exception_ptr e) {
+        if (e) spdlog::error("http {}: {}; closed", id, ExceptionStatus(e, "the session").message());
+      };
+      try {
+        if (tls) {
+          asio::co_spawn(socket.get_executor(),
+                         TlsSession(beast::ssl_stream<beast::tcp_stream>(std::move(socket), *tls), id), ended);
+        } else {
+          asio::co_spawn(socket.get_executor(), PlainSession(beast::tcp_stream(std::move(socket)), id), ended);
+        }
+      } catch (...) {
+        ended(std::current_exception());
       }
     }
   }
@@ -92,6 +100,7 @@ struct HttpListener::Impl {
 
   // A route's reply (a coroutine, not a capturing lambda: GCC 12 destroys
   // the captures of a lambda coroutine twice).
+  // Nothing escapes it: HttpRoutes::Get catches what a route throws.
   asio::awaitable<HttpReply> Route(std::string target) { co_return routes.Get(target); }
 
   // Requests one after another until the client or the server ends it.
@@ -195,7 +204,9 @@ StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(asio::io_context& io
   }
   impl->port = a.local_endpoint().port();
   Impl* raw = impl.get();
-  asio::co_spawn(a.get_executor(), raw->Accept(), asio::detached);
+  asio::co_spawn(a.get_executor(), raw->Accept(), [](std::exception_ptr e) {
+    if (e) spdlog::error("http: {}; no longer accepting connections", ExceptionStatus(e, "the listener").message());
+  });
   return std::unique_ptr<HttpListener>(new HttpListener(std::move(impl)));
 }
 

@@ -7,7 +7,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -97,12 +96,18 @@ struct Server::Impl {
         spdlog::warn("refused a connection: {} connections open (limit)", options.max_connections);
         continue;  // `socket` closes here
       }
-      boost::system::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      if (tls) {
-        StartTlsConnection(ctx, std::move(socket), *tls);
-      } else {
-        StartPlainConnection(ctx, std::move(socket));
+      // Starting a connection may throw (an SSL object that cannot be made,
+      // out of memory): that connection is dropped, the listener goes on.
+      try {
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        if (tls) {
+          StartTlsConnection(ctx, std::move(socket), *tls);
+        } else {
+          StartPlainConnection(ctx, std::move(socket));
+        }
+      } catch (...) {
+        spdlog::error("{}", ExceptionStatus(std::current_exception(), "starting a connection").message());
       }
     }
   }
@@ -160,7 +165,16 @@ StatusOr<std::unique_ptr<Server>> Server::Start(Ledger* ledger, ServerOptions op
   d.port = d.acceptor.local_endpoint().port();
   d.host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]" : endpoint.address().to_string();
 
-  d.ctx.run_blocking = [&d](std::function<void()> work) { asio::post(d.blocking, std::move(work)); };
+  // The pool's threads end the process on an exception: nothing may escape.
+  d.ctx.run_blocking = [&d](std::function<void()> work) {
+    asio::post(d.blocking, [work = std::move(work)] {
+      try {
+        work();
+      } catch (...) {
+        spdlog::error("{}", ExceptionStatus(std::current_exception(), "a blocking-pool task").message());
+      }
+    });
+  };
   if (o.http_enabled) {
     ASSIGN_OR_RETURN(d.http, HttpListener::Start(d.ioc, d.ctx, d.tls.get(), d.blocking.get_executor(), o.http_host, o.http_port));
     d.http_host = o.http_host.find(':') != std::string::npos ? "[" + o.http_host + "]" : o.http_host;
@@ -168,11 +182,32 @@ StatusOr<std::unique_ptr<Server>> Server::Start(Ledger* ledger, ServerOptions op
 
   // The leaf-hash index fills in the background; lookups wait for it.
   d.warm_thread = std::thread([&d] {
-    if (Status s = d.ctx.leaf_index.Warm(); !s.ok()) spdlog::error("leaf index: {}", s.ToString());
+    Status s;
+    try {
+      s = d.ctx.leaf_index.Warm();
+    } catch (...) {
+      s = ExceptionStatus(std::current_exception(), "warming the leaf index");
+    }
+    if (!s.ok()) spdlog::error("leaf index: {}", s.ToString());
   });
-  asio::co_spawn(d.acceptor.get_executor(), d.Accept(), asio::detached);
+  asio::co_spawn(d.acceptor.get_executor(), d.Accept(), [](std::exception_ptr e) {
+    if (e) spdlog::error("{}; no longer accepting connections", ExceptionStatus(e, "the listener").message());
+  });
   int n = o.io_threads > 0 ? o.io_threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  for (int i = 0; i < n; ++i) d.threads.emplace_back([&d] { d.ioc.run(); });
+  for (int i = 0; i < n; ++i) {
+    d.threads.emplace_back([&d] {
+      // A handler that throws would end the process through this thread;
+      // log it and run on (io_context::run may be called again).
+      while (true) {
+        try {
+          d.ioc.run();
+          return;
+        } catch (...) {
+          spdlog::error("{}", ExceptionStatus(std::current_exception(), "an I/O handler").message());
+        }
+      }
+    });
+  }
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

@@ -29,7 +29,9 @@ constexpr CivilDate kDay{2022, 3, 15};
 constexpr int64_t kNow = 1654059600LL * 1'000'000'000;
 
 // The leaf hash `signed_body` gets as event `seq` after `prev_hash`, when the
-// household's previous event is `household_prev`.
+// household's previous event is `household_prev`. The clock stands at kNow,
+// so event `seq` is recorded at kNow + seq ns (recordedAt strictly
+// increases: docs/formats.md §1.1).
 Hash PredictLeafHash(const std::string& signed_body, uint64_t seq, const Hash& prev_hash,
                      const AppendResult& household_prev) {
   auto parsed = MessageBytes::Parse(signed_body, /*framed=*/true);
@@ -37,7 +39,7 @@ Hash PredictLeafHash(const std::string& signed_body, uint64_t seq, const Hash& p
   capnp::MallocMessageBuilder msg;
   auto env = msg.initRoot<schema::Envelope>();
   env.setSeq(seq);
-  env.setRecordedAt(kNow);
+  env.setRecordedAt(kNow + static_cast<int64_t>(seq));
   env.setPrevHash(capnp::Data::Reader(prev_hash.data(), prev_hash.size()));
   auto link = env.getHouseholdPrev().initEvent();
   link.setSeq(household_prev.seq);

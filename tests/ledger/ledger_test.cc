@@ -1,5 +1,6 @@
 // The store and the append path: sequencing, chain links, idempotency,
-// pushback, proofs from the store, reopening, and refusing bad stores.
+// pushback, proofs from the store, reopening, refusing bad stores, a clock
+// that steps back, exceptions in the writer's and the callers' code.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -7,11 +8,14 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
+#include "ledger/calendar.h"
 #include "ledger/event.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
+#include "ledger/projection.h"
 #include "ledger/verify.h"
 #include "support/test_ledger.h"
 
@@ -255,7 +259,12 @@ TEST(LedgerTest, FullQueueIsPushbackNotUnboundedMemory) {
   for (int i = 0; i < 9; ++i) big.push_back(w.Visit(i));
   auto r = l->Append(big);
   ASSERT_EQ(r.size(), 9u);
-  for (auto& x : r) EXPECT_EQ(x.status().code(), StatusCode::kResourceExhausted);
+  // More than the whole queue holds never fits: the request's fault
+  // (docs/protocol.md §4), not pushback.
+  for (auto& x : r) {
+    EXPECT_EQ(x.status().code(), StatusCode::kInvalidArgument) << x.status().ToString();
+    EXPECT_EQ(x.status().reason(), "BATCH_TOO_LARGE");
+  }
   // Many concurrent producers: everything either lands or is pushed back; nothing else.
   std::atomic<int> ok{0}, pushed{0};
   std::vector<std::thread> threads;
@@ -293,6 +302,196 @@ TEST(LedgerTest, RefusesUnknownVersionNonStoreAndWrongKey) {
   EXPECT_EQ(Ledger::Open(dir.Sub("s"), testing::KeyFromByte(77)).status().reason(), "WRONG_SERVER_KEY");
   // Creating over an existing store.
   EXPECT_EQ(w.Create(dir.Sub("s")).status().reason(), "STORE_EXISTS");
+}
+
+// recordedAt of every durable event, by seq.
+std::vector<int64_t> RecordedAts(const Ledger& l) {
+  std::vector<int64_t> out;
+  Status s = l.ForEachEvent(0, l.Size(), [&](uint64_t, std::string_view leaf) -> Status {
+    ASSIGN_OR_RETURN(EventInfo e, DecodeEvent(leaf));
+    out.push_back(e.recorded_at_ns);
+    return OkStatus();
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return out;
+}
+
+// recordedAt is the later of the clock and the previous event's + 1 ns: it
+// strictly increases with seq when the clock stands still, when it steps
+// back within a run, and when it is behind the store at a reopen; each step
+// is reported once; "as of a time" stays a prefix that grows with the time.
+TEST(LedgerTest, RecordedAtStrictlyIncreasesWhenTheClockStepsBack) {
+  TempDir dir;
+  World w;
+  constexpr int64_t kMinute = 60LL * 1'000'000'000;
+  constexpr int64_t kHour = 60 * kMinute;
+  const int64_t start = BangkokEndOfDayNs({2022, 3, 20}) - 2 * kHour;   // 22:00 on 20 March, Bangkok
+  std::atomic<int64_t> now{start};
+  std::mutex mu;
+  std::vector<std::pair<int64_t, int64_t>> steps;   // (previous, now) of each step reported
+  LedgerOptions o;
+  o.clock = [&] { return now.load(); };
+  o.on_clock_step_back = [&](int64_t previous, int64_t current) {
+    std::lock_guard lock(mu);
+    steps.emplace_back(previous, current);
+  };
+  auto steps_seen = [&] {
+    std::lock_guard lock(mu);
+    return steps;
+  };
+  {
+    auto l = *w.Create(dir.path(), o);
+    AppendOk(*l, w.Bootstrap());              // seqs 0-2, one group, one reading
+    AppendOk(*l, {w.Visit(1), w.Visit(2)});   // seqs 3-4: the clock has not moved
+    now += kHour;                              // 23:00
+    AppendOk(*l, {w.Visit(3)});                // seq 5
+    now -= 3 * kHour;                          // the clock steps back to 20:00
+    AppendOk(*l, {w.Visit(4), w.Visit(5)});    // seqs 6-7
+    now += 10 * kMinute;                       // moving again, still behind: no new step
+    AppendOk(*l, {w.Visit(6)});                // seq 8
+    EXPECT_EQ(steps_seen(), (std::vector<std::pair<int64_t, int64_t>>{{start + kHour, start - 2 * kHour}}));
+    const ClockReport c = l->Clock();
+    EXPECT_EQ(c.steps_back, 1u);
+    EXPECT_EQ(c.last_step_ns, 3 * kHour);
+    EXPECT_EQ(c.last_recorded_at, start + kHour + 3);
+  }
+  now -= kHour;   // down again while the store is closed
+  {
+    auto l = *w.Open(dir.path(), o);
+    EXPECT_EQ(l->Clock().last_recorded_at, start + kHour + 3);   // read back at open
+    AppendOk(*l, {w.Visit(7)});                // seq 9: after the stored seq 8, not the clock
+    auto seen = steps_seen();
+    ASSERT_EQ(seen.size(), 2u);                // the first reading after the reopen is behind the store
+    EXPECT_EQ(seen[1], (std::pair<int64_t, int64_t>{start + kHour + 3, start - 2 * kHour + 10 * kMinute - kHour}));
+    now = start + 5 * kHour;                   // past every event: the clock again
+    AppendOk(*l, {w.Visit(8)});                // seq 10
+    EXPECT_EQ(l->Clock().steps_back, 1u);      // counted since this open
+
+    const std::vector<int64_t> at = RecordedAts(*l);
+    const std::vector<int64_t> expected = {start,         start + 1,     start + 2,     start + 3,
+                                           start + 4,     start + kHour, start + kHour + 1, start + kHour + 2,
+                                           start + kHour + 3, start + kHour + 4, start + 5 * kHour};
+    EXPECT_EQ(at, expected);
+    for (size_t i = 1; i < at.size(); ++i) EXPECT_LT(at[i - 1], at[i]) << "seq " << i;
+
+    // As of a time: the events recorded by then, a prefix that never shrinks as the time grows.
+    uint64_t previous = 0;
+    for (int64_t t = start - 4 * kHour; t <= start + 6 * kHour; t += 10 * kMinute) {
+      auto n = SizeAtTime(*l, t);
+      ASSERT_TRUE(n.ok()) << n.status().ToString();
+      EXPECT_GE(*n, previous) << FormatTimestampNs(t);
+      EXPECT_EQ(*n, static_cast<uint64_t>(std::upper_bound(at.begin(), at.end(), t) - at.begin()))
+          << FormatTimestampNs(t);
+      previous = *n;
+    }
+    for (size_t i = 0; i < at.size(); ++i) {
+      EXPECT_EQ(*SizeAtTime(*l, at[i]), i + 1);
+      EXPECT_EQ(*SizeAtTime(*l, at[i] - 1), i);
+    }
+  }
+  auto report = VerifyStore(dir.path());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->ok) << (report->problems.empty() ? "" : report->problems[0].message);
+}
+
+// An exception while a group is sequenced (here the clock throws, as a
+// library might throw std::bad_alloc or a std::exception): that group's
+// events fail with INTERNAL_ERROR and nothing of it is written; the group
+// before it, already sequenced, is still written and acknowledged; then the
+// ledger stops taking appends (Poisoned) and the process goes on. Reopened,
+// the store is whole and the failed events can be sent again.
+TEST(LedgerTest, AnExceptionWhileSequencingFailsItsGroupAndStopsAppends) {
+  TempDir dir;
+  World w;
+  std::atomic<int> reads{0};
+  std::atomic<int> throw_at{-1};   // the clock reading that throws
+  LedgerOptions o;
+  o.max_batch_events = 2;          // a request of 4 events is two groups
+  o.clock = [&]() -> int64_t {
+    if (reads++ == throw_at.load()) throw std::runtime_error("the clock is on fire");
+    return BangkokEndOfDayNs({2022, 3, 20});
+  };
+  std::vector<std::string> events = {w.Visit(1), w.Visit(2), w.Visit(3), w.Visit(4)};
+  {
+    auto l = *w.Create(dir.path(), o);
+    AppendOk(*l, w.Bootstrap());               // seqs 0-2
+    EXPECT_TRUE(l->Poisoned().ok());
+    throw_at = reads.load() + 1;               // the second group of the next request
+    auto r = l->Append(events);
+    ASSERT_EQ(r.size(), 4u);
+    ASSERT_TRUE(r[0].ok()) << r[0].status().ToString();
+    ASSERT_TRUE(r[1].ok()) << r[1].status().ToString();
+    EXPECT_EQ(r[0]->seq, 3u);
+    EXPECT_EQ(r[1]->seq, 4u);
+    for (int i : {2, 3}) {
+      EXPECT_EQ(r[i].status().code(), StatusCode::kInternal) << r[i].status().ToString();
+      EXPECT_EQ(r[i].status().reason(), "INTERNAL_ERROR");
+      EXPECT_NE(r[i].status().message().find("the clock is on fire"), std::string::npos) << r[i].status().message();
+    }
+    EXPECT_EQ(l->Size(), 5u);
+    const Status stopped = l->Poisoned();
+    EXPECT_EQ(stopped.code(), StatusCode::kUnavailable) << stopped.ToString();
+    EXPECT_EQ(stopped.reason(), "STORE_FAILED");
+    EXPECT_NE(stopped.message().find("the clock is on fire"), std::string::npos) << stopped.message();
+    // Stopped: later appends get that status; reads go on.
+    auto later = l->Append({w.Visit(5)});
+    ASSERT_EQ(later.size(), 1u);
+    EXPECT_EQ(later[0].status(), stopped);
+    EXPECT_EQ(l->Size(), 5u);
+    EXPECT_TRUE(l->LeafBytes(4).ok());
+    EXPECT_TRUE(l->InclusionProof(4, 5).ok());
+  }
+  auto report = VerifyStore(dir.path());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->ok) << (report->problems.empty() ? "" : report->problems[0].message);
+  EXPECT_EQ(report->events, 5u);
+  {
+    throw_at = -1;
+    auto l = *w.Open(dir.path(), o);
+    EXPECT_TRUE(l->Poisoned().ok());
+    EXPECT_EQ(l->Size(), 5u);
+    // The failed events were never stored: sent again, they are new.
+    auto r = AppendOk(*l, {events[2], events[3]});
+    ASSERT_EQ(r.size(), 2u);
+    EXPECT_FALSE(r[0].duplicate);
+    EXPECT_EQ(r[0].seq, 5u);
+    EXPECT_EQ(r[1].seq, 6u);
+    // The first two were: duplicates.
+    auto again = l->Append({events[0]});
+    ASSERT_TRUE(again[0].ok());
+    EXPECT_TRUE(again[0]->duplicate);
+    EXPECT_EQ(again[0]->seq, 3u);
+  }
+  report = VerifyStore(dir.path());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->ok) << (report->problems.empty() ? "" : report->problems[0].message);
+  EXPECT_EQ(report->events, 7u);
+}
+
+// What a caller's callback throws (AppendAsync's `done`, the clock-step
+// report) is dropped: the ledger goes on appending.
+TEST(LedgerTest, ExceptionsFromCallbacksAreDropped) {
+  TempDir dir;
+  World w;
+  std::atomic<int64_t> now{BangkokEndOfDayNs({2022, 3, 20})};
+  LedgerOptions o;
+  o.clock = [&] { return now.load(); };
+  o.on_clock_step_back = [](int64_t, int64_t) { throw std::runtime_error("the log is full"); };
+  auto l = *w.Create(dir.path(), o);
+  AppendOk(*l, w.Bootstrap());
+  std::atomic<bool> called{false};
+  l->AppendAsync({w.Visit(1)}, [&](std::vector<AppendOutcome> r) {
+    called = r.size() == 1 && r[0].ok();
+    throw std::runtime_error("the caller's bug");
+  });
+  now -= 1'000'000'000;   // a step back, reported to a callback that throws
+  auto r = AppendOk(*l, {w.Visit(2)});   // acknowledged after the one before
+  EXPECT_TRUE(called);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].seq, 4u);
+  EXPECT_EQ(l->Clock().steps_back, 1u);
+  EXPECT_TRUE(l->Poisoned().ok()) << l->Poisoned().ToString();
+  EXPECT_EQ(l->Size(), 5u);
 }
 
 }  // namespace

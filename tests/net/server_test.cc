@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "ledger/event.h"
@@ -417,6 +418,57 @@ TEST(DevInsecureTest, HelloSetsTheIdentityAndTruncatedFramesAreNamed) {
   EXPECT_TRUE((*c)->Append({f.world.Visit(1)})[0].ok());
 }
 
+// Role 7 is no enumerant of protocol::Role: the hello is refused with
+// BAD_ROLE, the connection stays unidentified, and a good hello still works.
+TEST(DevInsecureTest, HelloWithAnUnknownRoleIsRefused) {
+  NetFixture f;
+  net::ServerOptions o = f.DefaultServerOptions();
+  o.dev_insecure = true;
+  f.StartServer(o);
+  net::TransportOptions t;
+  t.port = f.server->port();
+  t.dev_insecure = true;
+  auto raw = net::Transport::Connect(t);
+  ASSERT_TRUE(raw.ok());
+  auto hello = [](protocol::Role role, uint64_t id) {
+    return RequestFrame([role](auto r) {
+      auto h = r.initHello();
+      h.setVersion(protocol::PROTOCOL_VERSION);
+      h.setRole(role);
+      h.setAgency("PHO-33");
+    }, id);
+  };
+  ASSERT_TRUE((*raw)->Write(hello(static_cast<protocol::Role>(7), 3)).ok());
+  Reply r = ReadReply(**raw);
+  EXPECT_EQ(r.id, 3u);
+  EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument) << r.status.ToString();
+  EXPECT_EQ(r.status.reason(), "BAD_ROLE");
+  ASSERT_TRUE((*raw)->Write(RequestFrame([](auto r) { r.initAppend().initEvents(0); }, 4)).ok());
+  EXPECT_EQ(ReadReply(**raw).status.reason(), "HELLO_REQUIRED");
+  ASSERT_TRUE((*raw)->Write(hello(protocol::Role::AGENCY, 5)).ok());
+  r = ReadReply(**raw);
+  EXPECT_EQ(r.id, 5u);
+  EXPECT_TRUE(r.status.ok()) << r.status.ToString();
+  // Known now: the identity cannot change, and an unknown role is still no role.
+  ASSERT_TRUE((*raw)->Write(hello(static_cast<protocol::Role>(7), 6)).ok());
+  EXPECT_EQ(ReadReply(**raw).status.reason(), "BAD_ROLE");
+}
+
+TEST(ServerTest, HelloWithAnUnknownRoleIsRefusedOverTls) {
+  NetFixture f;
+  f.StartServer();
+  auto t = Raw(f, "pho-33");
+  ASSERT_TRUE(t);
+  ASSERT_TRUE(t->Write(RequestFrame([](auto r) {
+                   auto h = r.initHello();
+                   h.setVersion(protocol::PROTOCOL_VERSION);
+                   h.setRole(static_cast<protocol::Role>(7));
+                   h.setAgency("PHO-33");
+                 }))
+                  .ok());
+  EXPECT_EQ(ReadReply(*t).status.reason(), "BAD_ROLE");
+}
+
 TEST(ServerTest, HelloCannotClaimAnotherIdentityOverTls) {
   NetFixture f;
   f.StartServer();
@@ -660,6 +712,49 @@ TEST(ServerTest, ShutdownAnswersWhatIsInFlight) {
       if (o.ok()) EXPECT_EQ(*f.ledger->LeafHash(o->seq), o->leaf_hash);
     }
   }
+}
+
+// A handler that throws (here a fault hook; in life a bug, std::bad_alloc,
+// a library's std::exception) is an INTERNAL_ERROR reply, not the end of
+// ledgerd: on an I/O thread (getEvent), on the blocking pool (a household's
+// history) and in a subscription; the same connection, other clients and
+// appends go on.
+TEST(ServerTest, AnExceptionInAHandlerIsAnErrorReplyNotAnExit) {
+  NetFixture f;
+  std::atomic<bool> fail{false};
+  net::ServerOptions o = f.DefaultServerOptions();
+  o.faults.event_leaf = [&fail](std::string&) {
+    if (fail) throw std::runtime_error("a bug in the handler");
+  };
+  f.StartServer(o);
+  auto writer = f.Connect("pho-33");
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE(writer->Append({f.world.Visit(1)})[0].ok());
+  auto t = Raw(f, "inspector");
+  ASSERT_TRUE(t);
+  fail = true;
+  auto expect_internal = [&](uint64_t id, const Reply& r) {
+    EXPECT_EQ(r.id, id);
+    EXPECT_EQ(r.status.code(), StatusCode::kInternal) << r.status.ToString();
+    EXPECT_EQ(r.status.reason(), "INTERNAL_ERROR");
+    EXPECT_NE(r.status.message().find("a bug in the handler"), std::string::npos) << r.status.message();
+  };
+  ASSERT_TRUE(t->Write(RequestFrame([](auto r) { r.initGetEvent().setSeq(0); }, 11)).ok());
+  expect_internal(11, ReadReply(*t));
+  ASSERT_TRUE(t->Write(RequestFrame([](auto r) { r.initHouseholdHistory().setHousehold(testing::World::HouseCode(1)); }, 12))
+                  .ok());
+  expect_internal(12, ReadReply(*t));
+  ASSERT_TRUE(t->Write(RequestFrame([](auto r) { r.initSubscribe().setFromSeq(0); }, 13)).ok());
+  expect_internal(13, ReadReply(*t));
+  fail = false;
+  ASSERT_TRUE(t->Write(RequestFrame([](auto r) { r.initGetEvent().setSeq(0); }, 14)).ok());
+  Reply again = ReadReply(*t);
+  EXPECT_EQ(again.id, 14u);
+  EXPECT_TRUE(again.status.ok()) << again.status.ToString();
+  ASSERT_TRUE(writer->Append({f.world.Visit(2)})[0].ok());
+  auto other = f.Connect("inspector");
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(other->LatestCheckpoint().ok());
 }
 
 }  // namespace

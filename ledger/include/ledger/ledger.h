@@ -44,7 +44,8 @@ struct CreateOptions {
 struct LedgerOptions {
   // Group commit: at most this many events per WriteBatch.
   size_t max_batch_events = 1000;
-  // Pushback threshold: events queued but not yet written.
+  // Pushback threshold: events queued but not yet written. One Append of
+  // more events than this never fits: InvalidArgument (BATCH_TOO_LARGE).
   size_t max_queued_events = 200000;
   // fsync the WAL before acknowledging. Only benchmarks turn this off.
   bool sync = true;
@@ -55,8 +56,18 @@ struct LedgerOptions {
   // measure its cost (ledger-bench): clients refuse the histories of a
   // store written without it (INCOMPLETE_HISTORY).
   bool heads_map = true;
-  // Clock for recordedAt, ns since the Unix epoch. Defaults to the system clock.
+  // Clock for recordedAt, ns since the Unix epoch. Defaults to the system
+  // clock. It is read once per group commit; recordedAt never goes back:
+  // each event's is the later of that reading and the previous event's
+  // recordedAt + 1 ns (also across reopening), so recordedAt strictly
+  // increases with seq (docs/formats.md §1.1).
   std::function<int64_t()> clock;
+  // Called on the writer thread each time `clock` reads earlier than its
+  // previous reading (the first reading after opening: than the last
+  // event's recordedAt), once per step, with both readings. The events go
+  // on at previous recordedAt + 1 ns until the clock catches up. Must be
+  // quick; what it throws is ignored. ledgerd logs a warning.
+  std::function<void(int64_t previous_ns, int64_t now_ns)> on_clock_step_back;
   // RocksDB block cache in bytes.
   size_t block_cache_bytes = 64 << 20;
   // Projection snapshot every this many events (at the first group commit
@@ -74,6 +85,13 @@ struct AppendResult {
 };
 using AppendOutcome = StatusOr<AppendResult>;
 using AppendCallback = std::function<void(std::vector<AppendOutcome>)>;
+
+// The writer's view of LedgerOptions::clock since the ledger was opened.
+struct ClockReport {
+  uint64_t steps_back = 0;      // readings earlier than the one before
+  int64_t last_step_ns = 0;     // how far back the latest step went (> 0), 0 if none
+  int64_t last_recorded_at = 0; // recordedAt of the latest sequenced event (0: none)
+};
 
 struct StoreInfo {
   std::string origin;
@@ -109,12 +127,24 @@ class Ledger {
   std::vector<AppendOutcome> Append(std::vector<std::string> signed_bodies);
   // Same, asynchronous: `done` runs on the ledger's committer thread after
   // the sync, in commit order (or at once, on the caller's thread, on
-  // pushback). It must be quick and must not call Append.
+  // pushback). It must be quick and must not call Append; what it throws
+  // is dropped. If AppendAsync throws (out of memory), nothing was queued
+  // and `done` was not called.
   void AppendAsync(std::vector<std::string> signed_bodies, AppendCallback done);
+
+  // OK while appends are accepted. After a failed write or an internal
+  // error in the writer or committer thread (an exception: every event of
+  // that group fails with INTERNAL / INTERNAL_ERROR, nothing of it is
+  // written) the ledger stops accepting appends until it is reopened; this
+  // is then the status every append gets (UNAVAILABLE, STORE_FAILED).
+  // Reads go on.
+  Status Poisoned() const;
 
   const StoreInfo& info() const;
   // Number of durable events (the tree size).
   uint64_t Size() const;
+  // Steps back of the clock seen by the writer (LedgerOptions::clock).
+  ClockReport Clock() const;
 
   StatusOr<std::string> LeafBytes(uint64_t seq) const;
   StatusOr<Hash> LeafHash(uint64_t seq) const;

@@ -11,11 +11,14 @@
 #pragma once
 
 #include <cassert>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
+
+#include "ledger/reasons.h"
 
 namespace ledger {
 
@@ -97,10 +100,25 @@ inline Status DataLossError(std::string m, std::string r = {}) {
   return {StatusCode::kDataLoss, std::move(m), std::move(r)};
 }
 
+// An exception caught by a thread that must go on (the ledger's writer and
+// committer, the server's I/O threads) as an Internal error (reason
+// INTERNAL_ERROR): "<context>: <what>", where <what> is what() of a
+// std::exception, the description of a kj::Exception, or "unknown
+// exception". `e` may be std::current_exception() inside a catch block.
+Status ExceptionStatus(std::exception_ptr e, std::string_view context);
+
+// A StatusOr holds a value or an error. Built from an OK status (a bug in
+// the caller: there is no value to hold) it holds an Internal error
+// (INTERNAL_ERROR, "StatusOr constructed from an OK status"), in every
+// build, so that the mistake is reported rather than read as success.
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(Status s) : v_(std::move(s)) { assert(!std::get<Status>(v_).ok()); }
+  StatusOr(Status s) : v_(std::move(s)) {
+    if (std::get<Status>(v_).ok()) {
+      v_ = Status(StatusCode::kInternal, "StatusOr constructed from an OK status", reason::kInternalError);
+    }
+  }
   StatusOr(T value) : v_(std::move(value)) {}
 
   bool ok() const { return std::holds_alternative<T>(v_); }

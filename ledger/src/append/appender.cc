@@ -32,7 +32,12 @@
 //
 // If a write fails the ledger stops accepting appends (its in-memory state
 // may be ahead of the disk), and a group sequenced after the failed one
-// fails too; reopening the store recovers from the disk.
+// fails too; reopening the store recovers from the disk. Both threads catch
+// every exception: one thrown while sequencing a group (out of memory, a
+// library's std::exception, a clock that throws) fails that group's events
+// with INTERNAL_ERROR, writes nothing of it and stops the ledger the same
+// way, once the groups before it are written; one thrown while committing
+// is a failed write. Neither ends the process.
 #include <fmt/format.h>
 #include <kj/exception.h>
 
@@ -107,6 +112,8 @@ void Ledger::Impl::Prepare(PendingEvent& p) {
   } catch (const kj::Exception& e) {
     p.early_error = InvalidArgumentError(std::string("malformed event: ") + e.getDescription().cStr(),
                                          reason::kMalformedMessage);
+  } catch (...) {
+    p.early_error = ExceptionStatus(std::current_exception(), "checking the event");
   }
 }
 
@@ -137,8 +144,11 @@ void Ledger::AppendAsync(std::vector<std::string> signed_bodies, AppendCallback 
   };
   if (d.read_only) return fail_all(FailedPreconditionError("the store is open read-only", reason::kReadOnly));
   if (n > d.options.max_queued_events) {
-    return fail_all(ResourceExhaustedError(
-        fmt::format("batch of {} events exceeds the queue capacity {}", n, d.options.max_queued_events),
+    // Never fits, however long the caller waits: the request is at fault
+    // (split it), not a resource that runs out (PUSHBACK).
+    return fail_all(InvalidArgumentError(
+        fmt::format("batch of {} events exceeds the queue capacity {}; send smaller batches", n,
+                    d.options.max_queued_events),
         reason::kBatchTooLarge));
   }
   {
@@ -178,8 +188,16 @@ void Ledger::AppendAsync(std::vector<std::string> signed_bodies, AppendCallback 
     request->done(std::move(request->outcomes));
     return;
   }
+  // All or nothing: if the queue cannot take every event (out of memory),
+  // none stays and `done` is not called (AppendAsync throws).
+  const size_t before = d.queue.size();
+  try {
+    for (auto& p : pending) d.queue.push_back(std::move(p));
+  } catch (...) {
+    while (d.queue.size() > before) d.queue.pop_back();
+    throw;
+  }
   d.queued_events += n;
-  for (auto& p : pending) d.queue.push_back(std::move(p));
   lock.unlock();
   d.queue_cv.notify_one();
 }
@@ -192,25 +210,36 @@ constexpr size_t kCommitDepth = 1;
 
 void Ledger::Impl::WriterLoop() {
   std::thread committer([this] { CommitterLoop(); });
-  std::vector<PendingEvent> group;
   while (true) {
-    {
-      std::unique_lock lock(queue_mu);
-      queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (queue.empty() && stopping) break;
-      size_t take = std::min(queue.size(), options.max_batch_events);
-      group.clear();
-      for (size_t i = 0; i < take; ++i) {
-        group.push_back(std::move(queue.front()));
-        queue.pop_front();
+    CommitJob job;
+    try {
+      {
+        std::unique_lock lock(queue_mu);
+        queue_cv.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (queue.empty() && stopping) break;
+        size_t take = std::min(queue.size(), options.max_batch_events);
+        job.group.reserve(take);
+        for (size_t i = 0; i < take; ++i) {
+          job.group.push_back(std::move(queue.front()));
+          queue.pop_front();
+        }
+        queued_events -= take;
       }
-      queued_events -= take;
-    }
-    HandOff(Sequence(std::move(group)));
-    if (domain->CacheFull()) {
-      // Dropped households are read back from the store: only once all is durable.
-      WaitCommitted();
-      domain->TrimCache();
+      Sequence(job);
+      HandOff(job);
+      if (domain->CacheFull()) {
+        // Dropped households are read back from the store: only once all is durable.
+        WaitCommitted();
+        domain->TrimCache();
+      }
+    } catch (...) {
+      // Outside Sequence (which catches its own): the queue, the handoff or
+      // the cache trim. The writer's state may be broken: stop appends.
+      const Status failed = ExceptionStatus(std::current_exception(), "the writer thread");
+      writer_stopped = StoppedAfter("an internal error", failed);
+      Poison(writer_stopped);
+      // A group that never reached the committer is answered here.
+      if (!job.group.empty()) CompleteHere(job.group, failed);
     }
   }
   {
@@ -221,12 +250,35 @@ void Ledger::Impl::WriterLoop() {
   committer.join();
 }
 
-void Ledger::Impl::HandOff(CommitJob job) {
+// Moves `job` to the committer; if that throws (std::deque::push_back: no
+// effect then), `job` is left as it was.
+void Ledger::Impl::HandOff(CommitJob& job) {
   std::unique_lock lock(commit_mu);
   commit_cv.wait(lock, [&] { return commit_jobs.size() < kCommitDepth; });
   commit_jobs.push_back(std::move(job));
+  job.group.clear();
   lock.unlock();
   commit_cv.notify_all();
+}
+
+// Writer thread: fails and answers events the committer will never see.
+// Their requests may have other events in groups the committer still
+// holds; once it is idle, nothing else counts them down.
+void Ledger::Impl::CompleteHere(std::vector<PendingEvent>& group, const Status& failed) {
+  try {
+    WaitCommitted();
+  } catch (...) {
+    return;   // cannot be sure the committer is idle: answering could race it
+  }
+  for (auto& p : group) {
+    if (!p.request) continue;
+    try {
+      p.request->outcomes[p.index] = AppendOutcome(failed);
+    } catch (...) {
+    }
+    Acknowledge(p);
+  }
+  group.clear();
 }
 
 void Ledger::Impl::WaitCommitted() {
@@ -237,6 +289,47 @@ void Ledger::Impl::WaitCommitted() {
 Status Ledger::Impl::Poisoned() {
   std::lock_guard lock(commit_mu);
   return poisoned;
+}
+
+void Ledger::Impl::Poison(const Status& why) {
+  std::lock_guard lock(commit_mu);
+  if (poisoned.ok()) poisoned = why;
+}
+
+Status Ledger::Impl::StoppedAfter(std::string_view what, const Status& cause) {
+  return UnavailableError(fmt::format("the ledger stopped accepting appends after {}: {}", what, cause.message()),
+                          reason::kStoreFailed);
+}
+
+// Counts one event down; the request's callback runs after its last. What
+// the callback throws is dropped: every event is already durable or failed.
+void Ledger::Impl::Acknowledge(PendingEvent& p) {
+  if (--p.request->remaining != 0) return;
+  auto req = std::move(p.request);
+  try {
+    req->done(std::move(req->outcomes));
+  } catch (...) {
+  }
+}
+
+// One reading per group. A reading earlier than the previous one is a step
+// back of the clock (NTP, an operator, a VM restored): counted and reported
+// once, while recordedAt goes on from the previous event's (Sequence).
+int64_t Ledger::Impl::ReadClock() {
+  const int64_t now = options.clock();
+  if (now < last_clock_reading) {
+    clock_steps_back.fetch_add(1, std::memory_order_relaxed);
+    clock_last_step_ns.store(last_clock_reading - now, std::memory_order_relaxed);
+    if (options.on_clock_step_back) {
+      try {
+        options.on_clock_step_back(last_clock_reading, now);
+      } catch (...) {
+        // A report that fails must not stop appends.
+      }
+    }
+  }
+  last_clock_reading = now;
+  return now;
 }
 
 void Ledger::Impl::CommitterLoop() {
@@ -251,14 +344,16 @@ void Ledger::Impl::CommitterLoop() {
       commit_busy = true;
     }
     commit_cv.notify_all();
-    Commit(job);
-    // Acknowledge in order: a request completes when its last event is done.
-    for (auto& p : job.group) {
-      if (--p.request->remaining == 0) {
-        auto req = std::move(p.request);
-        req->done(std::move(req->outcomes));
-      }
+    try {
+      Commit(job);
+    } catch (...) {
+      // Commit catches its own; this is failing to report a failure (out
+      // of memory building the error): stop, and answer what is there.
+      Poison(UnavailableError("the ledger stopped accepting appends after an internal error",
+                              reason::kStoreFailed));
     }
+    // Acknowledge in order: a request completes when its last event is done.
+    for (auto& p : job.group) Acknowledge(p);
     {
       std::lock_guard lock(commit_mu);
       commit_busy = false;
@@ -269,21 +364,32 @@ void Ledger::Impl::CommitterLoop() {
 
 // Committer thread: sign the checkpoint, write the batch with the WAL
 // synced, publish the new size. A job sequenced after a failed one fails
-// too (it was built on the lost group's state).
+// too (it was built on the lost group's state), and so does every job once
+// one arrives that stopped the writer (CommitJob::stop). An exception here
+// is a failed write.
 void Ledger::Impl::Commit(CommitJob& job) {
+  if (!job.stop.ok()) Poison(job.stop);
   Status written = Poisoned();
-  if (written.ok() && job.appended > 0) {
-    auto note = signer->Sign(job.checkpoint_text);
-    written = note.status();
-    if (note.ok()) {
-      job.batch.Put(store->cf(kCfCheckpoints), BigEndian64(job.size), *note);
-      written = store->Write(&job.batch, options.sync);
+  try {
+    if (written.ok() && job.appended > 0) {
+      auto note = signer->Sign(job.checkpoint_text);
+      written = note.status();
+      if (note.ok()) {
+        job.batch.Put(store->cf(kCfCheckpoints), BigEndian64(job.size), *note);
+        written = store->Write(&job.batch, options.sync);
+      }
+      if (!written.ok()) Poison(StoppedAfter("a write failure", written));
     }
-    if (!written.ok()) {
-      std::lock_guard lock(commit_mu);
-      poisoned = UnavailableError(
-          "the ledger stopped accepting appends after a write failure: " + written.message(), reason::kStoreFailed);
+    if (written.ok() && job.appended > 0) {
+      size.store(job.size, std::memory_order_release);
+      std::unique_lock lock(heads_mu);
+      durable_pending.insert(durable_pending.end(), job.heads_updates.begin(), job.heads_updates.end());
+      durable_heads_size = job.size;
+      if (durable_pending.size() > kMaxPendingHeads) ApplyPendingHeads();
     }
+  } catch (...) {
+    written = ExceptionStatus(std::current_exception(), "writing a group commit");
+    Poison(StoppedAfter("an internal error", written));
   }
   if (!written.ok()) {
     // Nothing at or past the durable size may be reported: neither this
@@ -293,14 +399,6 @@ void Ledger::Impl::Commit(CommitJob& job) {
       auto& outcome = p.request->outcomes[p.index];
       if (outcome.ok() && outcome->seq >= durable) outcome = AppendOutcome(written);
     }
-    return;
-  }
-  if (job.appended > 0) {
-    size.store(job.size, std::memory_order_release);
-    std::unique_lock lock(heads_mu);
-    durable_pending.insert(durable_pending.end(), job.heads_updates.begin(), job.heads_updates.end());
-    durable_heads_size = job.size;
-    if (durable_pending.size() > kMaxPendingHeads) ApplyPendingHeads();
   }
 }
 
@@ -390,13 +488,32 @@ StatusOr<std::optional<AppendResult>> Ledger::Impl::Replayed(const std::string& 
   return std::optional<AppendResult>(AppendResult{seq, h, true});
 }
 
-CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
-  CommitJob job;
-  job.group = std::move(group);
+// Writer thread. An exception (not a malformed event's, which fails only
+// that event) leaves the writer's state half-updated: the group's events
+// fail, nothing of it is written, and the ledger stops once the committer
+// reaches this job (the groups before it are sound and still written).
+void Ledger::Impl::Sequence(CommitJob& job) {
+  try {
+    SequenceGroup(job);
+  } catch (...) {
+    const Status failed = ExceptionStatus(std::current_exception(), "sequencing a group commit");
+    writer_stopped = StoppedAfter("an internal error", failed);
+    job.stop = writer_stopped;
+    job.appended = 0;
+    job.batch.Clear();
+    job.heads_updates.clear();
+    job.checkpoint_text.clear();
+    for (auto& p : job.group) p.request->outcomes[p.index] = AppendOutcome(failed);
+  }
+}
+
+void Ledger::Impl::SequenceGroup(CommitJob& job) {
   auto fail = [&](PendingEvent& p, Status s) { p.request->outcomes[p.index] = AppendOutcome(std::move(s)); };
-  if (Status s = Poisoned(); !s.ok()) {
-    for (auto& p : job.group) fail(p, s);
-    return job;
+  Status stopped = writer_stopped;
+  if (stopped.ok()) stopped = Poisoned();
+  if (!stopped.ok()) {
+    for (auto& p : job.group) fail(p, stopped);
+    return;
   }
   TrimInflight();
 
@@ -418,7 +535,11 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
   };
   std::vector<Sequenced> sequenced;
   std::unique_ptr<capnp::MallocMessageBuilder> last_envelope;   // of sequenced.back()
-  const int64_t now = options.clock();
+  // recordedAt strictly increases with seq: the later of this reading and
+  // the previous event's + 1 ns (docs/formats.md §1.1). The reading is
+  // shared by the group; events after the first take +1 ns each only when
+  // the clock has not moved past them.
+  const int64_t now = ReadClock();
   const DomainState::LeafHashFn leaf_hash_of = [this](uint64_t s) { return LeafHashForWriter(s); };
 
   for (PendingEvent& p : job.group) {
@@ -429,6 +550,7 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
     try {
       auto sb = p.message->Root<schema::SignedBody>();
       auto body = sb.getBody();
+      const int64_t recorded_at = std::max(now, last_recorded_at + 1);   // if this event is stored
       // Trust chain first: whose key must have signed the event, and did
       // they (Prepare verified it already unless the signer was not yet
       // registered then). Before the idempotency lookup, so that a replayed
@@ -471,7 +593,7 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
         fail(p, s);
         continue;
       }
-      if (Status s = domain->Check(body, next, now, *registry, leaf_hash_of); !s.ok()) {
+      if (Status s = domain->Check(body, next, recorded_at, *registry, leaf_hash_of); !s.ok()) {
         fail(p, s);
         continue;
       }
@@ -493,7 +615,7 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
       auto msg = std::make_unique<capnp::MallocMessageBuilder>(256);
       auto env = msg->initRoot<schema::Envelope>();
       env.setSeq(seq);
-      env.setRecordedAt(now);
+      env.setRecordedAt(recorded_at);
       env.setPrevHash(AsData(last_leaf_hash));
       if (prev_head) {
         auto link = env.getHouseholdPrev().initEvent();
@@ -519,8 +641,9 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
         registry->Apply(body, seq, *store, &batch);
       }
       // A failure here leaves the domain state broken: Flush reports it and the group fails.
-      domain->Apply(body, seq, leaf_hash, now).IgnoreError();
+      domain->Apply(body, seq, leaf_hash, recorded_at).IgnoreError();
       last_leaf_hash = leaf_hash;
+      last_recorded_at = recorded_at;
       AppendResult r{seq, leaf_hash, false};
       inflight_hashes.push_back(leaf_hash);
       inflight_key_order.emplace_back(seq, idem);
@@ -543,7 +666,8 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
     }
   }
 
-  if (job.appended == 0) return job;
+  if (job.appended == 0) return;
+  clock_last_recorded_at.store(last_recorded_at, std::memory_order_relaxed);
   if (options.heads_map) SealGroup(job, heads_batch, sequenced.back().heads_begin, *last_envelope, sequenced.back().leaf,
             sequenced.back().leaf_hash);
   {
@@ -570,14 +694,11 @@ CommitJob Ledger::Impl::Sequence(std::vector<PendingEvent> group) {
     for (auto& [key, value] : tree.TakeDirty()) batch.Put(store->cf(kCfMerkle), key, value);
     job.checkpoint_text = FormatCheckpoint({info.origin, next, tree.Root(), {}});
   } else {
-    // The in-memory state is past what can be written: stop, as after a write failure.
-    {
-      std::lock_guard lock(commit_mu);
-      poisoned = UnavailableError(
-          "the ledger stopped accepting appends after a write failure: " + flushed.message(), reason::kStoreFailed);
-    }
+    // The in-memory state is past what can be written: stop, as after a
+    // write failure, once the committer reaches this job.
+    writer_stopped = StoppedAfter("a write failure", flushed);
+    job.stop = writer_stopped;
   }
-  return job;
 }
 
 }  // namespace ledger

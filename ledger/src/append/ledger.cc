@@ -176,6 +176,10 @@ Status Ledger::Impl::LoadHeads() {
     heads::HeadsBatch tail(map);
     RETURN_IF_ERROR(fold(tail, *last));
     writer_tail = std::move(tail.updates());
+    // recordedAt never goes back, not even across a reopen (appender.cc).
+    last_recorded_at = e.recorded_at_ns;
+    last_clock_reading = e.recorded_at_ns;
+    clock_last_recorded_at.store(e.recorded_at_ns, std::memory_order_relaxed);
   }
   durable_heads_size = n;
   if (!read_only) writer_heads = map;
@@ -266,6 +270,16 @@ Ledger::~Ledger() {
 
 const StoreInfo& Ledger::info() const { return impl_->info; }
 uint64_t Ledger::Size() const { return impl_->size.load(std::memory_order_acquire); }
+
+Status Ledger::Poisoned() const { return impl_->Poisoned(); }
+
+ClockReport Ledger::Clock() const {
+  ClockReport r;
+  r.steps_back = impl_->clock_steps_back.load(std::memory_order_relaxed);
+  r.last_step_ns = impl_->clock_last_step_ns.load(std::memory_order_relaxed);
+  r.last_recorded_at = impl_->clock_last_recorded_at.load(std::memory_order_relaxed);
+  return r;
+}
 
 StatusOr<std::string> Ledger::LeafBytes(uint64_t seq) const {
   if (seq >= Size()) return NotFoundError(fmt::format("event {} does not exist (size {})", seq, Size()), reason::kNoSuchEvent);

@@ -53,6 +53,10 @@ struct CommitJob {
   uint64_t size = 0;            // tree size once written
   std::string checkpoint_text;  // unsigned checkpoint body for `size`
   std::vector<heads::HeadsMap::Entry> heads_updates;   // for the readers' map once durable
+  // Set when sequencing this group stopped the writer (an exception, a
+  // projection that cannot be flushed): the committer stops the ledger
+  // with it on reaching this job, after writing the jobs before it.
+  Status stop;
 };
 
 // Bounded cache of immutable (full) Merkle tiles for the read path.
@@ -93,6 +97,14 @@ struct Ledger::Impl {
   // ---- sequencer (writer thread) state
   merkle::TreeBuilder tree;
   Hash last_leaf_hash{};
+  // recordedAt of the last sequenced event and the clock's previous
+  // reading; both start at the last stored event's recordedAt (LoadHeads).
+  int64_t last_recorded_at = 0;
+  int64_t last_clock_reading = 0;
+  // What Ledger::Clock() reports (written by the writer, read anywhere).
+  std::atomic<uint64_t> clock_steps_back{0};
+  std::atomic<int64_t> clock_last_step_ns{0};
+  std::atomic<int64_t> clock_last_recorded_at{0};
   // Sequenced but maybe not durable yet (jobs handed to the committer): the
   // leaf hashes from seq `inflight_base` on, and the idempotency keys with
   // their results and the canonical bytes of the signed body (a replay must
@@ -135,7 +147,10 @@ struct Ledger::Impl {
   std::deque<CommitJob> commit_jobs;   // at most kCommitDepth
   bool commit_busy = false;            // the committer is writing a job
   bool commit_stop = false;
-  Status poisoned;                     // under commit_mu
+  Status poisoned;                     // under commit_mu; see Poison()
+  // The writer's own stop (writer thread only): set with CommitJob::stop,
+  // before the committer gets there, so that no later group is sequenced.
+  Status writer_stopped;
 
   // ---- queue
   std::mutex queue_mu;
@@ -153,19 +168,30 @@ struct Ledger::Impl {
   Status LoadMeta();
   // Reads the heads map from the `heads` column family, or rebuilds it from
   // the events (a store from before it) and, unless read-only, stores it.
+  // Also takes the writer's last recordedAt from the last event it decodes.
   Status LoadHeads();
 
   // Write path: Prepare in callers' threads, Sequence in the writer thread,
   // Commit in the committer thread.
+  // Every one of them catches what it calls throws (appender.cc).
   void WriterLoop();
   void CommitterLoop();
-  CommitJob Sequence(std::vector<PendingEvent> group);
+  void Sequence(CommitJob& job);       // fills in job.group's outcomes, the batch, ...
+  void SequenceGroup(CommitJob& job);  // the same, throwing
   void SealGroup(CommitJob& job, heads::HeadsBatch& heads_batch, size_t last_begin,
                  capnp::MallocMessageBuilder& envelope, std::string& leaf, Hash& leaf_hash);
   void Commit(CommitJob& job);
-  void HandOff(CommitJob job);
+  void HandOff(CommitJob& job);
   void WaitCommitted();               // until every handed-off job is done
+  void CompleteHere(std::vector<PendingEvent>& group, const Status& failed);
+  void Acknowledge(PendingEvent& p);  // counts p down; calls back after a request's last
+  // The status of every append once the ledger has stopped: the first
+  // Poison() wins; OK while appends are accepted.
   Status Poisoned();
+  void Poison(const Status& why);
+  static Status StoppedAfter(std::string_view what, const Status& cause);
+  // Reads options.clock and notes a step back (writer thread).
+  int64_t ReadClock();
   void TrimInflight();
   void Prepare(PendingEvent& p);
   StatusOr<Hash> LeafHashForWriter(uint64_t seq);

@@ -1,5 +1,9 @@
 #include "ledger/status.h"
 
+#include <kj/exception.h>
+
+#include <new>
+
 namespace ledger {
 
 std::string_view StatusCodeName(StatusCode code) {
@@ -27,6 +31,28 @@ std::string Status::ToString() const {
   s += ": ";
   s += message_;
   return s;
+}
+
+Status ExceptionStatus(std::exception_ptr e, std::string_view context) {
+  std::string what = "unknown exception";
+  if (!e) {
+    what = "no exception";
+  } else {
+    try {
+      std::rethrow_exception(e);
+    } catch (const kj::Exception& k) {
+      what = std::string("kj::Exception: ") + k.getDescription().cStr();
+    } catch (const std::bad_alloc&) {
+      what = "out of memory (std::bad_alloc)";
+    } catch (const std::exception& x) {
+      what = x.what();
+    } catch (...) {
+    }
+  }
+  std::string message(context);
+  message += ": ";
+  message += what;
+  return Status(StatusCode::kInternal, std::move(message), reason::kInternalError);
 }
 
 }  // namespace ledger

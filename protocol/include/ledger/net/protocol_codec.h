@@ -42,7 +42,8 @@ StatusOr<Hash> HashFromData(capnp::Data::Reader d, std::string_view field);
 StatusOr<std::vector<Hash>> HashesFromList(capnp::List<capnp::Data>::Reader list, std::string_view field);
 void SetHashes(capnp::List<capnp::Data>::Builder list, const std::vector<Hash>& hashes);
 
-std::string_view RoleName(protocol::Role role);     // "agency", ...
+std::string_view RoleName(protocol::Role role);     // "agency", ...; "unknown" for no enumerant
+bool IsKnownRole(protocol::Role role);              // an enumerant of protocol::Role
 StatusOr<protocol::Role> RoleFromName(std::string_view name);
 
 }  // namespace ledger::net
