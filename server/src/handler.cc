@@ -5,7 +5,6 @@
 #include <kj/exception.h>
 #include <spdlog/spdlog.h>
 
-#include "ledger/event.h"
 #include "ledger/merkle.h"
 #include "ledger/net/frame.h"
 #include "ledger/net/protocol_codec.h"
@@ -139,9 +138,7 @@ Status RequestHandler::FillHistory(protocol::HouseholdHistory::Builder out, cons
   auto list = out.initLeaves(leaves.size());
   for (size_t i = 0; i < leaves.size(); ++i) list.set(i, AsData(leaves[i]));
   RETURN_IF_ERROR(FillHeads(out.initHeads(), evidence));
-  if (leaves.empty()) return OkStatus();
-  ASSIGN_OR_RETURN(EventInfo last, DecodeEvent(leaves.back(), /*require_canonical=*/false));
-  return FillInclusion(out.initProof(), last.seq, evidence.tree_size);
+  return FillInclusion(out.initProof(), seqs.back(), evidence.tree_size);
 }
 
 std::string RequestHandler::Query(const Identity& who, protocol::Request::Reader request) const {

@@ -65,7 +65,6 @@ constexpr size_t kScanSlice = 16384;
 // slower here (fresh pages to fault in on every refill).
 constexpr size_t kReadahead = 256 << 10;
 
-std::string Short(const Hash& h) { return ToHex(std::span<const uint8_t>(h.data(), 8)); }
 
 // The width field of an encoded tile (merkle_tiles.h), or -1.
 int TileWidth(std::string_view encoded) {
@@ -389,7 +388,7 @@ void Verifier::FinalizePending(const Hash* next_prev_hash) {
                                   : std::string("the Merkle tree");
       sink_.Add(SeqProblem("leaf_hash", seq,
                            fmt::format("event {} was altered: its leaf hash {}… differs from {}… recorded by {}",
-                                       seq, Short(c), Short(*recorded), witnesses)));
+                                       seq, ShortHash(c), ShortHash(*recorded), witnesses)));
       unreliable_.insert(seq);
       agreed = recorded;
     }
@@ -426,7 +425,7 @@ Head* Verifier::CheckEvent(Chunk& chunk, const EventItem& item) {
   if (last_hash_ && item.prev_hash != *last_hash_) {
     sink_.Add(SeqProblem("prev_hash", seq,
                          fmt::format("event {}: prevHash {}… is not the leaf hash {}… of {}", seq,
-                                     Short(item.prev_hash), Short(*last_hash_),
+                                     ShortHash(item.prev_hash), ShortHash(*last_hash_),
                                      seq == 0 ? std::string("nothing (zeros)") : fmt::format("event {}", seq - 1))));
   }
   Head* head = CheckHouseholdLink(item);
@@ -456,9 +455,9 @@ Head* Verifier::CheckHouseholdLink(const EventItem& item) {
   if ((item.household_prev_seq && Unreliable(*item.household_prev_seq)) || (head && Unreliable(head->seq))) {
     return entry;
   }
-  std::string want = head ? fmt::format("event {} ({}…)", head->seq, Short(head->hash)) : "none (its first event)";
+  std::string want = head ? fmt::format("event {} ({}…)", head->seq, ShortHash(head->hash)) : "none (its first event)";
   std::string got = item.household_prev_seq
-                        ? fmt::format("event {} ({}…)", *item.household_prev_seq, Short(item.household_prev_hash))
+                        ? fmt::format("event {} ({}…)", *item.household_prev_seq, ShortHash(item.household_prev_hash))
                         : std::string("none");
   sink_.Add(SeqProblem("household_link", seq,
                        fmt::format("event {}: householdPrev is {}, but household {}'s previous event is {}", seq,
@@ -553,7 +552,7 @@ void Verifier::CheckCheckpoint(uint64_t size, const std::string& note) {
   Hash root = tree_.Root();
   if (cp->root != root) {
     sink_.Add(CheckpointProblem(size, fmt::format("checkpoint {}: root {}… is not the rebuilt root {}…", size,
-                                                  Short(cp->root), Short(root))));
+                                                  ShortHash(cp->root), ShortHash(root))));
     ok = false;
   }
   if (!ok) return;
@@ -656,7 +655,7 @@ void Verifier::CompareTile(const std::string& key, const std::string& rebuilt) {
                                                : fmt::format("tree node (level {}, index {})",
                                                              merkle::kTileHeight * id.level + row, index_in_level);
   sink_.Add(TileProblem(id, fmt::format("tile {}/{} row {} pos {} ({}) is {}…, rebuilt {}…", id.level, id.index,
-                                        row, node, what, Short(have), Short(want))));
+                                        row, node, what, ShortHash(have), ShortHash(want))));
 }
 
 // A key in `merkle` that is not a tile of the tree of `tree_size` leaves

@@ -9,9 +9,6 @@
 #include "ledger/heads.h"
 
 namespace ledger::verifier {
-namespace {
-std::string Short(const Hash& h) { return ToHex(std::span<const uint8_t>(h.data(), 8)); }
-}  // namespace
 
 void HeadsAudit::Add(uint64_t seq, std::string_view household, EventKind kind, std::string_view registry_subject,
                      const std::optional<Hash>& heads_root, const Hash& leaf_hash) {
@@ -26,7 +23,7 @@ void HeadsAudit::Add(uint64_t seq, std::string_view household, EventKind kind, s
       sink_->Add(SeqProblem("heads_root", seq,
                             fmt::format("event {}: headsRoot {}… is not the root {}… of the heads map over events "
                                         "0..{}",
-                                        seq, Short(*heads_root), Short(want), seq == 0 ? 0 : seq - 1)));
+                                        seq, ShortHash(*heads_root), ShortHash(want), seq == 0 ? 0 : seq - 1)));
     }
     if (!first_root_) first_root_ = seq;
     roots_.insert(seq);
@@ -69,20 +66,20 @@ void HeadsAudit::Finish(const Store& store, uint64_t size) {
     const std::string_view key(it->key().data(), it->key().size());
     const std::string_view value(it->value().data(), it->value().size());
     while (i < want.size() && std::string_view(reinterpret_cast<const char*>(want[i].first.data()), 32) < key) {
-      note(fmt::format("the head of key {}… is missing", Short(want[i].first)));
+      note(fmt::format("the head of key {}… is missing", ShortHash(want[i].first)));
       ++i;
     }
     if (i < want.size() && std::string_view(reinterpret_cast<const char*>(want[i].first.data()), 32) == key) {
       auto head = heads::DecodeHead(value);
       if (!head.ok() || !(*head == want[i].second)) {
-        note(fmt::format("the head of key {}… is not that of the events", Short(want[i].first)));
+        note(fmt::format("the head of key {}… is not that of the events", ShortHash(want[i].first)));
       }
       ++i;
     } else {
       note("a head for a key no event has");
     }
   }
-  for (; i < want.size(); ++i) note(fmt::format("the head of key {}… is missing", Short(want[i].first)));
+  for (; i < want.size(); ++i) note(fmt::format("the head of key {}… is missing", ShortHash(want[i].first)));
   if (wrong > 0) {
     sink_->Add(PlainProblem("heads", fmt::format("the heads column family differs from the events in {} entries; "
                                                  "first: {}",

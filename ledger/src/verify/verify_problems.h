@@ -16,9 +16,13 @@
 #include <tuple>
 #include <vector>
 
+#include "ledger/bytes.h"
 #include "ledger/verify.h"
 
 namespace ledger {
+
+// The first 8 bytes of a hash in hex, as problems name hashes.
+inline std::string ShortHash(const Hash& h) { return ToHex(std::span<const uint8_t>(h.data(), 8)); }
 
 inline VerifyProblem SeqProblem(std::string kind, uint64_t seq, std::string message) {
   VerifyProblem p;
