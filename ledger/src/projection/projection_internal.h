@@ -253,6 +253,16 @@ class NumberIndex {
 
 // Interned strings, each kept once; ids index `strings_`.
 class StringTable {
+  static constexpr StrId kEmpty = ~StrId{0};
+  struct Slot {
+    uint64_t hash = 0;
+    StrId id = kEmpty;
+  };
+  static uint64_t Hash(std::string_view s) { return std::hash<std::string_view>()(s); }
+  auto Same(std::string_view s) const {
+    return [this, s, h = Hash(s)](const Slot& slot) { return slot.hash == h && strings_[slot.id] == s; };
+  }
+
  public:
   std::optional<StrId> Find(std::string_view s) const {
     std::lock_guard lock(mu_);
@@ -273,20 +283,11 @@ class StringTable {
   const std::string& operator[](StrId id) const { return strings_[id]; }
 
  private:
-  static constexpr StrId kEmpty = ~StrId{0};
-  struct Slot {
-    uint64_t hash = 0;
-    StrId id = kEmpty;
-  };
   struct Traits {
     static Slot Free() { return {}; }
     static bool IsFree(const Slot& s) { return s.id == kEmpty; }
     static uint64_t HashOf(const Slot& s) { return s.hash; }
   };
-  static uint64_t Hash(std::string_view s) { return std::hash<std::string_view>()(s); }
-  auto Same(std::string_view s) const {
-    return [this, s, h = Hash(s)](const Slot& slot) { return slot.hash == h && strings_[slot.id] == s; };
-  }
   mutable std::mutex mu_;
   std::vector<std::string> strings_;
   FlatTable<Slot, Traits> table_{256};
