@@ -53,16 +53,23 @@ struct CivilDate {
 // "2022-09-30"
 std::string FormatDate(const CivilDate& d);
 
-struct EventInfo {
+// What places a stored event in the log, as its envelope records it: the
+// fields every reader of stored events checks (sizes checked on decode).
+struct EventLinks {
   uint64_t seq = 0;
   int64_t recorded_at_ns = 0;
   Hash prev_hash{};
   std::optional<uint64_t> household_prev_seq;
   Hash household_prev_hash{};
+  EventKind kind = EventKind::kAgencyRegistered;
+  // Envelope.headsRoot: set on the last event of a group commit (docs/formats.md §7).
+  std::optional<Hash> heads_root;
+};
+
+struct EventInfo : EventLinks {
   std::string household;
   std::string agency;
   std::string officer;
-  EventKind kind = EventKind::kAgencyRegistered;
   CivilDate occurred;
   int occurred_minute = -1;      // minute of day, -1 if not given
   std::string idempotency_key;
@@ -71,8 +78,6 @@ struct EventInfo {
   // AgencyRegistered: the agency's code; OfficerRegistered, OfficerKeyRevoked:
   // the officer's id; "" for every other kind (the entity a registry event is about).
   std::string registry_subject;
-  // Envelope.headsRoot: set on the last event of a group commit (docs/formats.md §7).
-  std::optional<Hash> heads_root;
 };
 
 // Parses leaf bytes with traversal and nesting limits. Fails with DataLoss

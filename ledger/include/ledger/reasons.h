@@ -40,7 +40,6 @@ inline constexpr char kBadIndex[] = "BAD_INDEX";   // OUT_OF_RANGE
 inline constexpr char kBadIndicator[] = "BAD_INDICATOR";   // INVALID_ARGUMENT
 inline constexpr char kBadJson[] = "BAD_JSON";   // INVALID_ARGUMENT
 inline constexpr char kBadKey[] = "BAD_KEY";   // DATA_LOSS
-inline constexpr char kBadLeaf[] = "BAD_LEAF";   // DATA_LOSS
 inline constexpr char kBadLevel[] = "BAD_LEVEL";   // INVALID_ARGUMENT
 inline constexpr char kBadLocation[] = "BAD_LOCATION";   // INVALID_ARGUMENT
 inline constexpr char kBadMembers[] = "BAD_MEMBERS";   // INVALID_ARGUMENT

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "ledger/calendar.h"
+#include "ledger/event_codec.h"
 #include "ledger/ledger.h"
 #include "ledger/projection.h"
 #include "ledger/reasons.h"
@@ -295,7 +296,7 @@ AnomalyScanner::AnomalyScanner(AnomalyScanner&&) noexcept = default;
 AnomalyScanner& AnomalyScanner::operator=(AnomalyScanner&&) noexcept = default;
 
 Status AnomalyScanner::Add(std::string_view leaf_bytes) {
-  return projection::WithEnvelope(leaf_bytes, [&](schema::Envelope::Reader env) { return state_->Add(env); });
+  return WithLeaf(leaf_bytes, LeafCheck::kAny, [&](schema::Envelope::Reader env) { return state_->Add(env); });
 }
 
 uint64_t AnomalyScanner::added() const { return state_->recs.size(); }

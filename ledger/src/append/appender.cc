@@ -471,18 +471,11 @@ StatusOr<std::optional<AppendResult>> Ledger::Impl::Replayed(const std::string& 
     return DataLossError(fmt::format("idempotency: the key's event {} is missing", seq), reason::kMissingEvent);
   }
   std::string stored_body;
-  {
-    auto msg = MessageBytes::Parse(*leaf, /*framed=*/false);
-    if (!msg.ok()) {
-      return DataLossError(fmt::format("event {}: {}", seq, msg.status().message()), reason::kBadLeaf);
-    }
-    try {
-      stored_body = CanonicalBytes(msg->Root<schema::Envelope>().getSigned().getBody());
-    } catch (const kj::Exception& e) {
-      return DataLossError(fmt::format("event {}: malformed envelope: {}", seq, e.getDescription().cStr()),
-                           reason::kBadLeaf);
-    }
-  }
+  Status read = WithLeaf(*leaf, LeafCheck::kAny, [&](schema::Envelope::Reader env) {
+    stored_body = CanonicalBytes(env.getSigned().getBody());
+    return OkStatus();
+  });
+  if (!read.ok()) return DataLossError(fmt::format("event {}: {}", seq, read.message()), reason::kMalformedEvent);
   if (stored_body != body_canonical) return conflict(seq);
   ASSIGN_OR_RETURN(Hash h, LeafHashForWriter(seq));
   return std::optional<AppendResult>(AppendResult{seq, h, true});

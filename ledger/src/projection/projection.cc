@@ -563,29 +563,8 @@ void Core::ApplyToHousehold(Household& h, DecodedEvent& e) {
   MarkChanged(h);
 }
 
-Status WithEnvelope(std::string_view leaf, const std::function<Status(schema::Envelope::Reader)>& f) {
-  if (leaf.empty() || leaf.size() % sizeof(capnp::word) != 0) {
-    return DataLossError(fmt::format("event: leaf of {} bytes is not whole words", leaf.size()), reason::kMalformedEvent);
-  }
-  // The leaf is one canonical segment; the reader needs it word-aligned.
-  thread_local std::vector<capnp::word> words;
-  const capnp::word* start = reinterpret_cast<const capnp::word*>(leaf.data());
-  if (reinterpret_cast<uintptr_t>(leaf.data()) % alignof(capnp::word) != 0) {
-    words.resize(leaf.size() / sizeof(capnp::word));
-    std::memcpy(words.data(), leaf.data(), leaf.size());
-    start = words.data();
-  }
-  kj::ArrayPtr<const capnp::word> segment(start, leaf.size() / sizeof(capnp::word));
-  try {
-    capnp::SegmentArrayMessageReader reader(kj::arrayPtr(&segment, 1), UntrustedReaderOptions());
-    return f(reader.getRoot<schema::Envelope>());
-  } catch (const kj::Exception& e) {
-    return DataLossError(std::string("event: malformed envelope: ") + e.getDescription().cStr(), reason::kMalformedEvent);
-  }
-}
-
 Status Core::DecodeLeaf(std::string_view leaf, const Hash& leaf_hash, DecodedEvent* out) {
-  return WithEnvelope(leaf, [&](schema::Envelope::Reader env) {
+  return WithLeaf(leaf, LeafCheck::kAny, [&](schema::Envelope::Reader env) {
     RETURN_IF_ERROR(DecodeBody(env.getSeq(), env.getRecordedAt(), leaf_hash, env.getSigned().getBody(), out));
     auto prev = env.getHouseholdPrev();
     if (prev.isEvent()) out->household_prev = prev.getEvent().getSeq();

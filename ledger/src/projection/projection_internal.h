@@ -29,6 +29,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/flat_table.h"
 #include "ledger/bytes.h"
 #include "ledger/domain_types.h"
 #include "ledger/event.h"
@@ -219,96 +220,77 @@ struct Contribution {
   friend bool operator==(const Contribution&, const Contribution&) = default;
 };
 
-// Households by numeric code: open addressing with linear probing (one
-// cache line per lookup, where a node-based map costs several). Keys are
-// never 0.
+// Households by numeric code (keys are never 0), in the library's one
+// hash table (core/flat_table.h).
 class NumberIndex {
  public:
   // Brings the slot where `key` is looked up into the CPU cache.
-  void Prefetch(uint64_t key) const {
-    if (!slots_.empty()) __builtin_prefetch(&slots_[Slot(key)]);
-  }
+  void Prefetch(uint64_t key) const { table_.Prefetch(Mix(key)); }
   Household* Find(uint64_t key) const {
-    if (slots_.empty()) return nullptr;
-    for (size_t i = Slot(key);; i = (i + 1) & mask_) {
-      if (slots_[i].first == key) return slots_[i].second;
-      if (slots_[i].first == 0) return nullptr;
-    }
+    const Slot* slot = table_.Find(Mix(key), [key](const Slot& s) { return s.key == key; });
+    return slot ? slot->household : nullptr;
   }
   void Insert(uint64_t key, Household* h) {
-    if ((size_ + 1) * 2 > slots_.size()) Grow();
-    size_t i = Slot(key);
-    while (slots_[i].first != 0 && slots_[i].first != key) i = (i + 1) & mask_;
-    if (slots_[i].first == 0) ++size_;
-    slots_[i] = {key, h};
+    auto [slot, added] = table_.FindOrClaim(Mix(key), [key](const Slot& s) { return s.key == key; });
+    *slot = {key, h};
   }
-  void Clear() {
-    slots_.clear();
-    size_ = 0;
-    mask_ = 0;
-  }
-  size_t size() const { return size_; }
+  void Clear() { table_.Clear(); }
+  size_t size() const { return table_.size(); }
 
  private:
-  size_t Slot(uint64_t key) const { return (key * 0x9e3779b97f4a7c15ULL >> 17) & mask_; }
-  void Grow() {
-    std::vector<std::pair<uint64_t, Household*>> old = std::move(slots_);
-    slots_.assign(std::max<size_t>(1024, old.size() * 2), {0, nullptr});
-    mask_ = slots_.size() - 1;
-    size_ = 0;
-    for (const auto& [k, h] : old) {
-      if (k != 0) Insert(k, h);
-    }
-  }
-  std::vector<std::pair<uint64_t, Household*>> slots_;
-  size_t size_ = 0;
-  size_t mask_ = 0;
+  struct Slot {
+    uint64_t key = 0;
+    Household* household = nullptr;
+  };
+  struct Traits {
+    static Slot Free() { return {}; }
+    static bool IsFree(const Slot& s) { return s.key == 0; }
+    static uint64_t HashOf(const Slot& s) { return Mix(s.key); }
+  };
+  static uint64_t Mix(uint64_t key) { return key * 0x9e3779b97f4a7c15ULL >> 17; }
+  FlatTable<Slot, Traits> table_;
 };
 
-// Interned strings: open addressing over (hash, id), strings kept once.
+// Interned strings, each kept once; ids index `strings_`.
 class StringTable {
+  static constexpr StrId kEmpty = ~StrId{0};
+  struct Slot {
+    uint64_t hash = 0;
+    StrId id = kEmpty;
+  };
+  static uint64_t Hash(std::string_view s) { return std::hash<std::string_view>()(s); }
+  auto Same(std::string_view s) const {
+    return [this, s, h = Hash(s)](const Slot& slot) { return slot.hash == h && strings_[slot.id] == s; };
+  }
+
  public:
   std::optional<StrId> Find(std::string_view s) const {
     std::lock_guard lock(mu_);
-    return FindLocked(s);
+    const Slot* slot = table_.Find(Hash(s), Same(s));
+    return slot ? std::optional<StrId>(slot->id) : std::nullopt;
   }
   StrId Intern(std::string_view s) {
     std::lock_guard lock(mu_);
-    if (auto id = FindLocked(s)) return *id;
-    if ((strings_.size() + 1) * 2 > slots_.size()) Grow();
-    const StrId id = static_cast<StrId>(strings_.size());
-    strings_.emplace_back(s);
-    Place(Hash(s), id);
-    return id;
+    const uint64_t h = Hash(s);
+    auto [slot, added] = table_.FindOrClaim(h, Same(s));
+    if (added) {
+      *slot = {h, static_cast<StrId>(strings_.size())};
+      strings_.emplace_back(s);
+    }
+    return slot->id;
   }
   // Not synchronised with Intern(): read strings once no thread interns.
   const std::string& operator[](StrId id) const { return strings_[id]; }
 
  private:
-  std::optional<StrId> FindLocked(std::string_view s) const {
-    if (slots_.empty()) return std::nullopt;
-    const uint64_t h = Hash(s);
-    for (size_t i = h & mask_;; i = (i + 1) & mask_) {
-      if (slots_[i].second == kEmpty) return std::nullopt;
-      if (slots_[i].first == h && strings_[slots_[i].second] == s) return slots_[i].second;
-    }
-  }
-  static constexpr StrId kEmpty = ~StrId{0};
-  static uint64_t Hash(std::string_view s) { return std::hash<std::string_view>()(s); }
-  void Place(uint64_t h, StrId id) {
-    size_t i = h & mask_;
-    while (slots_[i].second != kEmpty) i = (i + 1) & mask_;
-    slots_[i] = {h, id};
-  }
-  void Grow() {
-    slots_.assign(std::max<size_t>(256, slots_.size() * 2), {0, kEmpty});
-    mask_ = slots_.size() - 1;
-    for (StrId id = 0; id < strings_.size(); ++id) Place(Hash(strings_[id]), id);
-  }
+  struct Traits {
+    static Slot Free() { return {}; }
+    static bool IsFree(const Slot& s) { return s.id == kEmpty; }
+    static uint64_t HashOf(const Slot& s) { return s.hash; }
+  };
   mutable std::mutex mu_;
   std::vector<std::string> strings_;
-  std::vector<std::pair<uint64_t, StrId>> slots_;
-  size_t mask_ = 0;
+  FlatTable<Slot, Traits> table_{256};
 };
 
 // One event taken apart for the fold: what Core::Decode*() extracts (and
@@ -474,10 +456,6 @@ class Core {
   std::unordered_set<uint32_t> changed_areas_;
   StringTable strings_;
 };
-
-// Parses canonical leaf bytes (copied to aligned memory, reader limits) and
-// calls `f` with the Envelope; DataLoss (MALFORMED_EVENT) when malformed.
-Status WithEnvelope(std::string_view leaf, const std::function<Status(schema::Envelope::Reader)>& f);
 
 // Re-folds the summary of `h` from its records.
 void Refold(Household& h);

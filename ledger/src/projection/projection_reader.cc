@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "ledger/event_codec.h"
 #include "ledger/reasons.h"
 #include "ledger/merkle.h"
 #include "tree/merkle_tiles.h"
@@ -250,7 +251,7 @@ Status Replay(const Ledger& ledger, uint64_t from, uint64_t to, projection::Core
 
 StatusOr<int64_t> RecordedAtOf(std::string_view leaf) {
   int64_t recorded_at = 0;
-  RETURN_IF_ERROR(projection::WithEnvelope(leaf, [&](schema::Envelope::Reader env) {
+  RETURN_IF_ERROR(WithLeaf(leaf, LeafCheck::kAny, [&](schema::Envelope::Reader env) {
     recorded_at = env.getRecordedAt();
     return OkStatus();
   }));

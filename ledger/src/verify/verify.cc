@@ -55,7 +55,6 @@ using verifier::HouseholdHeads;
 using verifier::kChunkBytes;
 using verifier::kChunkEvents;
 using verifier::kNoSeq;
-using verifier::LeafReader;
 using verifier::SerialChain;
 using verifier::SignatureJob;
 using verifier::View;
@@ -216,45 +215,16 @@ void Verifier::DecodeItem(Chunk& chunk, EventItem& item) const {
       return;
     }
     auto env = reader.Envelope();
-    item.seq_field = env.getSeq();
-    auto prev = env.getPrevHash();
-    if (prev.size() != 32) {
-      fail(fmt::format("prevHash has {} bytes, not 32", prev.size()));
+    if (Status links = ReadEventLinks(env, &item); !links.ok()) {
+      fail(links.message());
       return;
-    }
-    std::memcpy(item.prev_hash.data(), prev.begin(), 32);
-    if (env.getHouseholdPrev().isEvent()) {
-      auto link = env.getHouseholdPrev().getEvent();
-      if (link.getHash().size() != 32) {
-        fail(fmt::format("householdPrev.hash has {} bytes, not 32", link.getHash().size()));
-        return;
-      }
-      item.household_prev_seq = link.getSeq();
-      std::memcpy(item.household_prev_hash.data(), link.getHash().begin(), 32);
     }
     auto body = env.getSigned().getBody();
-    auto which = static_cast<uint16_t>(body.getPayload().which());
-    if (which >= kEventKindCount) {
-      fail(fmt::format("unknown event kind {}", which));
-      return;
-    }
-    item.kind = static_cast<EventKind>(which);
     item.household = View(body.getHousehold());
     item.household_key = HouseholdKey(item.household);
     item.agency = View(body.getAgency());
     item.officer = View(body.getOfficer());
     item.registry_subject = RegistrySubject(body.getPayload());
-    item.heads_root.reset();
-    if (env.hasHeadsRoot()) {
-      auto root = env.getHeadsRoot();
-      if (root.size() != 32) {
-        fail(fmt::format("headsRoot has {} bytes, not 32", root.size()));
-        return;
-      }
-      Hash h;
-      std::memcpy(h.data(), root.begin(), 32);
-      item.heads_root = h;
-    }
     indexes_->AddExpected(&chunk.implied, item.key, item.household, item.agency, item.officer,
                           View(body.getIdempotencyKey()));
     item.decoded = true;
@@ -418,9 +388,9 @@ Head* Verifier::CheckEvent(Chunk& chunk, const EventItem& item) {
     unreliable_.insert(seq);
     return nullptr;
   }
-  if (item.seq_field != seq) {
+  if (item.seq != seq) {
     sink_.Add(SeqProblem("seq_mismatch", seq,
-                         fmt::format("event stored under seq {} says it is seq {}", seq, item.seq_field)));
+                         fmt::format("event stored under seq {} says it is seq {}", seq, item.seq)));
   }
   if (last_hash_ && item.prev_hash != *last_hash_) {
     sink_.Add(SeqProblem("prev_hash", seq,

@@ -7,7 +7,7 @@
 //   std::shared_ptr<Chunk> chunk = pool.Get();          // reused buffers
 //   EventItem& item = chunk->items.emplace_back();
 //   item.word_offset = chunk->Append(value);           // word-aligned copy
-//   LeafReader reader(chunk->Words(item), item.byte_size / 8);
+//   LeafReader reader(chunk->Words(item), item.byte_size / 8);   // event_codec.h
 //
 // Internal to the ledger library.
 #pragma once
@@ -30,6 +30,7 @@
 #include "ledger/bytes.h"
 #include "ledger/event.h"
 #include "ledger/event_codec.h"
+#include "core/flat_table.h"
 #include "core/task_pool.h"
 #include "verify/verify_indexes.h"
 
@@ -37,24 +38,6 @@ namespace ledger::verifier {
 
 inline constexpr size_t kChunkEvents = 4096;
 inline constexpr size_t kChunkBytes = 2 << 20;
-
-// A reader over one event's leaf bytes, held in word-aligned memory owned
-// by someone else. Cheap to make: no allocation, nothing read until asked.
-class LeafReader {
- public:
-  LeafReader(const uint64_t* words, size_t n)
-      : segment_(reinterpret_cast<const capnp::word*>(words), n),
-        reader_(kj::arrayPtr(&segment_, 1), UntrustedReaderOptions()) {}
-  LeafReader(const LeafReader&) = delete;
-  LeafReader& operator=(const LeafReader&) = delete;
-
-  bool IsCanonical() { return reader_.isCanonical(); }
-  schema::Envelope::Reader Envelope() { return reader_.getRoot<schema::Envelope>(); }
-
- private:
-  kj::ArrayPtr<const capnp::word> segment_;
-  capnp::SegmentArrayMessageReader reader_;
-};
 
 inline std::string_view View(capnp::Text::Reader t) { return {t.cStr(), t.size()}; }
 inline std::string_view View(capnp::Data::Reader d) { return {reinterpret_cast<const char*>(d.begin()), d.size()}; }
@@ -68,28 +51,24 @@ struct Head {
 };
 
 // Each household's latest event, keyed by a 128-bit keyed hash of its code
-// (a collision is as likely as guessing the random per-run key), in an
-// open-addressing table: the in-order stage prefetches the slot of an event
-// a few ahead, because these lookups otherwise stall on cache misses.
+// (a collision is as likely as guessing the random per-run key), in the
+// library's one hash table (core/flat_table.h): the in-order stage
+// prefetches the slot of an event a few ahead, because these lookups
+// otherwise stall on cache misses.
 class HouseholdHeads {
  public:
   struct Key {
     uint64_t a = 0, b = 0;   // never both zero (zero marks a free slot)
+    friend bool operator==(const Key&, const Key&) = default;
   };
 
-  HouseholdHeads() : slots_(1024) {}
-
-  void Prefetch(const Key& key) const { __builtin_prefetch(&slots_[key.a & (slots_.size() - 1)]); }
+  void Prefetch(const Key& key) const { table_.Prefetch(key.a); }
 
   // The entry of `key`, added (seq kNoSeq) if absent. The pointer is valid
   // until the next call.
   Head* FindOrAdd(const Key& key) {
-    if (2 * (count_ + 1) > slots_.size()) Grow();
-    Slot* slot = Probe(slots_, key);
-    if (slot->key.a == 0 && slot->key.b == 0) {
-      slot->key = key;
-      ++count_;
-    }
+    auto [slot, added] = table_.FindOrClaim(key.a, [&key](const Slot& s) { return s.key == key; });
+    if (added) *slot = {key, Head{}};
     return &slot->head;
   }
 
@@ -98,31 +77,18 @@ class HouseholdHeads {
     Key key;
     Head head;
   };
-  // The slot holding `key`, or the free slot where it belongs.
-  static Slot* Probe(std::vector<Slot>& slots, const Key& key) {
-    const size_t mask = slots.size() - 1;
-    for (size_t i = key.a & mask;; i = (i + 1) & mask) {
-      Slot& slot = slots[i];
-      if ((slot.key.a == key.a && slot.key.b == key.b) || (slot.key.a == 0 && slot.key.b == 0)) return &slot;
-    }
-  }
-  void Grow() {
-    std::vector<Slot> bigger(2 * slots_.size());
-    for (const Slot& slot : slots_) {
-      if (slot.key.a == 0 && slot.key.b == 0) continue;
-      Slot* to = Probe(bigger, slot.key);
-      *to = slot;
-    }
-    slots_ = std::move(bigger);
-  }
-
-  std::vector<Slot> slots_;   // size a power of two, at most half full
-  size_t count_ = 0;
+  struct Traits {
+    static Slot Free() { return {}; }
+    static bool IsFree(const Slot& s) { return s.key == Key{}; }
+    static uint64_t HashOf(const Slot& s) { return s.key.a; }
+  };
+  FlatTable<Slot, Traits> table_;
 };
 
-// One stored event as it moves through the pipeline. The string_views
-// point into its chunk's words. Plain data: chunks are reused.
-struct EventItem {
+// One stored event as it moves through the pipeline: its EventLinks as
+// its envelope records them, and views that point into its chunk's words.
+// Plain data: chunks are reused.
+struct EventItem : EventLinks {
   uint64_t key = 0;          // seq from the RocksDB key
   size_t word_offset = 0;
   size_t byte_size = 0;
@@ -130,15 +96,9 @@ struct EventItem {
   Hash computed{};           // SHA-256(0x00 || leaf bytes)
   bool decoded = false;
   int error = -1;            // why it did not decode: index into Chunk::errors
-  uint64_t seq_field = 0;
-  Hash prev_hash{};
-  std::optional<uint64_t> household_prev_seq;
-  Hash household_prev_hash{};
   std::string_view household, agency, officer;
   HouseholdHeads::Key household_key;   // keyed hash of `household`
-  EventKind kind = EventKind::kAgencyRegistered;
   std::string registry_subject;        // RegistrySubject (event_codec.h)
-  std::optional<Hash> heads_root;      // Envelope.headsRoot, when set
 };
 
 // An event signature to check: decided in order (the trust chain), checked
@@ -169,7 +129,9 @@ struct Chunk {
   std::vector<SignatureJob> signatures;    // in-order stage
   std::vector<CheckpointJob> checkpoints;  // in-order stage
 
-  const uint64_t* Words(const EventItem& item) const { return words.get() + item.word_offset; }
+  const capnp::word* Words(const EventItem& item) const {
+    return reinterpret_cast<const capnp::word*>(words.get() + item.word_offset);
+  }
   // Copies `value` after the last one; returns its word offset.
   size_t Append(std::string_view value) {
     const size_t n = (value.size() + 7) / 8;

@@ -96,51 +96,25 @@ StatusOr<MessageBytes> MessageBytes::Parse(std::string_view bytes, bool framed) 
 }
 
 StatusOr<EventInfo> DecodeEvent(std::string_view leaf_bytes, bool require_canonical) {
-  auto parsed = MessageBytes::Parse(leaf_bytes, /*framed=*/false);
-  if (!parsed.ok()) return DataLossError(parsed.status().message());
-  try {
-    if (require_canonical && !parsed->IsCanonical()) {
-      return DataLossError("leaf bytes are not canonical");
-    }
-    auto env = parsed->Root<schema::Envelope>();
-    EventInfo e;
-    e.seq = env.getSeq();
-    e.recorded_at_ns = env.getRecordedAt();
-    auto prev = env.getPrevHash();
-    if (prev.size() != 32) return DataLossError("prevHash is not 32 bytes");
-    std::copy(prev.begin(), prev.end(), e.prev_hash.begin());
-    if (env.getHouseholdPrev().isEvent()) {
-      auto link = env.getHouseholdPrev().getEvent();
-      e.household_prev_seq = link.getSeq();
-      if (link.getHash().size() != 32) return DataLossError("householdPrevHash is not 32 bytes");
-      std::copy(link.getHash().begin(), link.getHash().end(), e.household_prev_hash.begin());
-    }
-    auto sb = env.getSigned();
-    auto body = sb.getBody();
-    e.household = body.getHousehold();
-    e.agency = body.getAgency();
-    e.officer = body.getOfficer();
-    auto which = static_cast<uint16_t>(body.getPayload().which());
-    if (which >= kEventKindCount) return DataLossError("unknown event kind " + std::to_string(which));
-    e.kind = static_cast<EventKind>(which);
-    auto occ = body.getOccurredAt();
-    e.occurred = {occ.getDate().getYear(), occ.getDate().getMonth(), occ.getDate().getDay()};
-    e.occurred_minute = occ.getMinuteOfDay();
-    e.idempotency_key = DataToString(body.getIdempotencyKey());
-    e.body_canonical = CanonicalBytes(body);
-    e.signature = DataToString(sb.getSignature());
-    e.registry_subject = RegistrySubject(body.getPayload());
-    if (env.hasHeadsRoot()) {
-      auto root = env.getHeadsRoot();
-      if (root.size() != 32) return DataLossError("headsRoot is not 32 bytes");
-      Hash h;
-      std::copy(root.begin(), root.end(), h.begin());
-      e.heads_root = h;
-    }
-    return e;
-  } catch (const kj::Exception& ex) {
-    return DataLossError(std::string("malformed envelope: ") + ex.getDescription().cStr());
-  }
+  EventInfo e;
+  RETURN_IF_ERROR(WithLeaf(leaf_bytes, require_canonical ? LeafCheck::kCanonical : LeafCheck::kAny,
+                           [&](schema::Envelope::Reader env) {
+                             RETURN_IF_ERROR(ReadEventLinks(env, &e));
+                             auto sb = env.getSigned();
+                             auto body = sb.getBody();
+                             e.household = body.getHousehold();
+                             e.agency = body.getAgency();
+                             e.officer = body.getOfficer();
+                             auto occ = body.getOccurredAt();
+                             e.occurred = {occ.getDate().getYear(), occ.getDate().getMonth(), occ.getDate().getDay()};
+                             e.occurred_minute = occ.getMinuteOfDay();
+                             e.idempotency_key = DataToString(body.getIdempotencyKey());
+                             e.body_canonical = CanonicalBytes(body);
+                             e.signature = DataToString(sb.getSignature());
+                             e.registry_subject = RegistrySubject(body.getPayload());
+                             return OkStatus();
+                           }));
+  return e;
 }
 
 }  // namespace ledger

@@ -461,16 +461,17 @@ Status ToStatus(const BadJson& e) { return InvalidArgumentError(e.message, reaso
 }  // namespace
 
 StatusOr<nlohmann::json> EventToJson(std::string_view leaf_bytes) {
-  auto parsed = MessageBytes::Parse(leaf_bytes, /*framed=*/false);
-  if (!parsed.ok()) return DataLossError(parsed.status().message(), reason::kBadLeaf);
-  try {
-    if (!parsed->IsCanonical()) return DataLossError("leaf bytes are not canonical", reason::kBadLeaf);
-    auto env = parsed->Root<schema::Envelope>();
+  json out;
+  RETURN_IF_ERROR(WithLeaf(leaf_bytes, LeafCheck::kCanonical, [&](schema::Envelope::Reader env) -> Status {
+    EventLinks links;
+    RETURN_IF_ERROR(ReadEventLinks(env, &links));
     auto body = env.getSigned().getBody();
-    auto which = static_cast<uint16_t>(body.getPayload().which());
-    if (which >= kEventKindCount) return DataLossError(fmt::format("unknown event kind {}", which), reason::kBadLeaf);
     // Payload fields first, so that the envelope keys below always win.
-    json out = PayloadToJson(DynamicStruct::Reader(body.getPayload()));
+    try {
+      out = PayloadToJson(DynamicStruct::Reader(body.getPayload()));
+    } catch (const BadJson& e) {
+      return DataLossError(e.message, reason::kMalformedEvent);
+    }
     out["seq"] = env.getSeq();
     out["household"] = body.getHousehold().cStr();
     out["agency"] = body.getAgency().cStr();
@@ -495,12 +496,9 @@ StatusOr<nlohmann::json> EventToJson(std::string_view leaf_bytes) {
     out["idempotency_key"] = DataHex(body.getIdempotencyKey());
     out["signature"] = DataHex(env.getSigned().getSignature());
     if (env.hasHeadsRoot()) out["heads_root"] = DataHex(env.getHeadsRoot());
-    return out;
-  } catch (const kj::Exception& e) {
-    return DataLossError(std::string("malformed envelope: ") + e.getDescription().cStr(), reason::kBadLeaf);
-  } catch (const BadJson& e) {
-    return DataLossError(e.message, reason::kBadLeaf);
-  }
+    return OkStatus();
+  }));
+  return out;
 }
 
 StatusOr<std::string> BodyFromJson(const nlohmann::json& event) {
