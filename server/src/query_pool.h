@@ -2,7 +2,7 @@
 // (household status and history, reports, the HTTP API's routes), off the
 // I/O threads. Bounded and fair:
 //
-//   QueryPool pool(2, /*max_queued=*/256, /*max_per_key=*/8);
+//   QueryPool pool(2, /*max_queued=*/256, /*max_per_key=*/32);
 //   Status s = pool.Submit("inspector/insp-1", [] { ... });   // QUERY_QUEUE_FULL when full
 //
 // * At most max_queued queries are held (queued or running) in all, and at

@@ -105,7 +105,7 @@ struct ServerOptions {
   // pool serves identities in turn, so one identity's queue does not delay
   // another's queries.
   size_t max_queued_queries = 256;
-  size_t max_queries_per_identity = 8;
+  size_t max_queries_per_identity = 32;
   uint32_t query_retry_ms = 200;
   size_t max_events_per_append = 10000;
   size_t max_inflight_events = 20000;          // per connection
