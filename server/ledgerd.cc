@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   int64_t frame_ms = options.frame_timeout.count();
   int64_t write_ms = options.write_timeout.count();
   int64_t drain_ms = options.drain_timeout.count();
+  int64_t handshake_ms = options.handshake_timeout.count();
   size_t max_queue = ledger::LedgerOptions{}.max_queued_events;
   app.set_config("--config", "", "TOML/INI file with any of these flags (long names as keys)");
   app.add_option("--data", data, "store directory (created by ledger-seed or the library)")->required();
@@ -50,7 +51,27 @@ int main(int argc, char** argv) {
   app.add_flag("--dev-insecure", options.dev_insecure, "plain TCP on loopback only, identities from hello (unsafe)");
   app.add_option("--threads", options.io_threads, "I/O threads (0: one per core)")->capture_default_str();
   app.add_option("--max-frame-bytes", options.limits.max_frame_bytes, "largest accepted frame")->capture_default_str();
-  app.add_option("--max-connections", options.max_connections)->capture_default_str();
+  app.add_option("--max-connections", options.max_connections,
+                 "connections with an identity (lowered to fit the open-file limit; docs/protocol.md §6)")
+      ->capture_default_str();
+  app.add_option("--max-pending-connections", options.max_pending_connections,
+                 "connections still in TLS handshake or before hello; one more closes the oldest")
+      ->capture_default_str();
+  app.add_option("--max-connections-per-identity", options.max_connections_per_identity,
+                 "connections of one certificate identity (dev mode: hello role and name)")
+      ->capture_default_str();
+  app.add_option("--handshake-timeout-ms", handshake_ms,
+                 "from accept to the TLS handshake done and the first request (dev mode: an accepted hello)")
+      ->capture_default_str();
+  app.add_option("--max-buffered-frame-bytes", options.max_buffered_frame_bytes,
+                 "bytes of partly received frames beyond 64 KiB per connection, all connections together")
+      ->capture_default_str();
+  app.add_option("--max-queued-queries", options.max_queued_queries,
+                 "household status, history and report queries queued or running, in all")
+      ->capture_default_str();
+  app.add_option("--max-queries-per-identity", options.max_queries_per_identity,
+                 "the same, per identity")
+      ->capture_default_str();
   app.add_option("--max-queued-events", max_queue, "ledger queue size before pushback")->capture_default_str();
   app.add_option("--idle-timeout-ms", idle_ms)->capture_default_str();
   app.add_option("--frame-timeout-ms", frame_ms)->capture_default_str();
@@ -83,6 +104,7 @@ int main(int argc, char** argv) {
   options.frame_timeout = std::chrono::milliseconds(frame_ms);
   options.write_timeout = std::chrono::milliseconds(write_ms);
   options.drain_timeout = std::chrono::milliseconds(drain_ms);
+  options.handshake_timeout = std::chrono::milliseconds(handshake_ms);
   if (server_key.empty()) server_key = (std::filesystem::path(data) / "keys" / "server.pem").string();
 
   // Signals are taken synchronously by this thread; block them everywhere first.
@@ -92,6 +114,11 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Every connection is a file descriptor, and so is every table file of
+  // the store: take all the process may have. Server::Start then fits the
+  // connection caps to it, leaving the store its reserve.
+  const ledger::net::FileLimit files = ledger::net::RaiseFileLimit();
+  spdlog::info("open-file limit: soft {} (was {}), hard {}", files.soft, files.soft_before, files.hard);
   if (options.dev_insecure) {
     spdlog::warn("*** --dev-insecure: plain TCP without authentication; identities are whatever clients claim. "
                  "For local experiments only. ***");

@@ -68,7 +68,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
 
   void Start() {
     Ptr self = this->shared_from_this();
-    ctx_.Register(this, self);
+    if (auto oldest = ctx_.Register(this, self, id_)) oldest->Evict();
     asio::co_spawn(executor_, Run(self), Ended("the reader"));
   }
 
@@ -80,6 +80,11 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   }
   void ForceClose() override {
     asio::post(executor_, [self = this->shared_from_this()] { self->HardClose("forced close at shutdown"); });
+  }
+  void Evict() override {
+    asio::post(executor_, [self = this->shared_from_this()] {
+      self->HardClose("evicted: the oldest of too many connections without an identity yet");
+    });
   }
   void WakeSubscriptions() override {
     if (subscriptions_.load(std::memory_order_relaxed) == 0) return;
@@ -119,7 +124,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kUseTuple);
       handshaking_ = false;
       if (ec) {
-        spdlog::warn("conn {} from {}: TLS handshake failed: {}", id_, peer_, ec.message());
+        if (!closed_) spdlog::warn("conn {} from {}: TLS handshake failed: {}", id_, peer_, ec.message());
         HardClose("handshake failed");
         co_return;
       }
@@ -143,6 +148,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
 
   awaitable<void> Reader() {
     const ServerOptions& o = ctx_.options;
+    asio::steady_timer budget_wait(executor_);
     while (!closing_) {
       while (!closing_ && (inflight_requests_ >= o.max_inflight_requests ||
                            inflight_events_ >= o.max_inflight_events || out_bytes_ > o.max_output_bytes)) {
@@ -151,10 +157,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       if (closing_) break;
       if (in_begin_ == in_end_) {
         in_begin_ = in_end_ = 0;
-        if (in_.size() > 4 * kReadChunk) {  // a large frame went through: give the memory back
-          in_.resize(kReadChunk);
-          in_.shrink_to_fit();
-        }
+        if (in_.capacity() > kReadChunk) ResizeBuffer(kReadChunk);  // a large frame went through: give it back
       }
       std::span<const uint8_t> data(in_.data() + in_begin_, Buffered());
       auto size = PeekFrameSize(data, Limits());
@@ -173,16 +176,28 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         Dispatch(std::move(*message));
         continue;
       }
-      // Need more bytes: compact, then make room for the rest of the frame
-      // (its size is known and within the limit once the table is in).
+      // Need more bytes: compact, then make room for more of the frame.
+      // The buffer follows the bytes received, not the size the frame
+      // announces: it grows by at most what it holds (at least one chunk),
+      // so a peer that announces 16 MiB and sends 100 bytes costs one chunk.
+      // Growth past the first chunk draws on the server-wide budget of frame
+      // bytes; when that is spent the connection waits (its frame timeout
+      // runs on) until other frames complete.
       if (in_begin_ > 0) {
         std::memmove(in_.data(), in_.data() + in_begin_, Buffered());
         in_end_ -= in_begin_;
         in_begin_ = 0;
       }
-      const size_t want = std::max<size_t>(*size ? **size : 0, in_end_ + kReadChunk);
-      if (in_.size() < want) in_.resize(want);
       if (in_end_ == 0) partial_since_ = Clock::now();
+      if (in_end_ == in_.size()) {
+        size_t want = in_end_ + std::max(in_end_, kReadChunk);
+        if (*size) want = std::min(want, **size);
+        if (!ResizeBuffer(want)) {
+          budget_wait.expires_after(std::chrono::milliseconds(20));
+          co_await budget_wait.async_wait(kUseTuple);
+          continue;
+        }
+      }
       auto [ec, n] = co_await stream_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
                                                       kUseTuple);
       in_end_ += n;
@@ -203,6 +218,43 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     }
   }
 
+  // Makes the read buffer exactly `bytes` long (keeping what it holds),
+  // charging what lies beyond the first chunk to the server's frame budget;
+  // false, and nothing changed, when the budget has no room.
+  bool ResizeBuffer(size_t bytes) {
+    const size_t charge = bytes > kReadChunk ? bytes - kReadChunk : 0;
+    if (charge > charged_) {
+      if (closed_ || !ctx_.ChargeFrameBytes(charge - charged_)) return false;
+    } else {
+      ctx_.ReleaseFrameBytes(charged_ - charge);
+    }
+    charged_ = charge;
+    if (bytes > in_.capacity()) {
+      std::vector<uint8_t> bigger;
+      bigger.reserve(bytes);   // exactly: resize() alone may double
+      bigger.assign(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(in_end_));
+      in_.swap(bigger);
+    } else if (bytes < in_.capacity()) {
+      in_.resize(bytes);
+      in_.shrink_to_fit();
+    }
+    in_.resize(bytes);
+    return true;
+  }
+
+  // The connection has an identity: it counts against the connection caps
+  // from now on (ServerContext::Establish). False when it is refused: the
+  // refusal is the reply to request `id`, then the connection closes.
+  bool Establish(uint64_t id) {
+    Status s = ctx_.Establish(this, who_.Key());
+    if (s.ok()) {
+      pending_ = false;
+      return true;
+    }
+    Fail(id, s);
+    return false;
+  }
+
   void Dispatch(InboundMessage message) {
     last_activity_ = Clock::now();
     ++requests_;
@@ -214,6 +266,9 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         Send(ctx_.handler.ErrorReply(id, UnavailableError("the server is shutting down", reason::kShuttingDown)));
         return;
       }
+      // With TLS the certificate named the peer: its first request ends
+      // the pending state (dev mode: the hello below).
+      if (pending_ && who_.known && !Establish(id)) return;
       switch (request.which()) {
         case protocol::Request::HELLO: {
           auto who = ctx_.handler.AcceptHello(who_, request.getHello());
@@ -224,6 +279,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
           }
           if (!who_.known) spdlog::info("conn {} from {}: hello as {} {}", id_, peer_, RoleName(who->role), who->name);
           who_ = *who;
+          if (pending_ && !Establish(id)) return;
           Send(ctx_.handler.HelloReply(id, who_));
           return;
         }
@@ -284,10 +340,9 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
            which == protocol::Request::REPORT;
   }
   void StartSlowQuery(InboundMessage message) {
-    ++inflight_requests_;
     auto shared = std::make_shared<InboundMessage>(std::move(message));
     const uint64_t id = shared->Root<protocol::Request>().getId();
-    ctx_.RunBlocking([self = this->shared_from_this(), shared, id, who = who_] {
+    Status queued = ctx_.RunBlocking(who_.Key(), [self = this->shared_from_this(), shared, id, who = who_] {
       std::string reply;
       try {
         reply = self->ctx_.handler.Query(who, shared->Root<protocol::Request>());
@@ -298,6 +353,11 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       }
       asio::post(self->executor_, [self, reply = std::move(reply)]() mutable { self->FinishQuery(std::move(reply)); });
     });
+    if (!queued.ok()) {
+      Send(ctx_.handler.ErrorReply(id, queued));   // retryAfterMs from the reason
+      return;
+    }
+    ++inflight_requests_;
   }
   void FinishQuery(std::string reply) {
     --inflight_requests_;
@@ -500,6 +560,8 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     space_wake_.Notify();
     spdlog::info("conn {} from {}: closed ({}): {} requests, {} events appended", id_, peer_, why, requests_,
                  appended_);
+    ctx_.ReleaseFrameBytes(charged_);   // the buffer itself goes with the connection
+    charged_ = 0;
     ctx_.Unregister(this);
   }
 
@@ -516,6 +578,10 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       const auto now = Clock::now();
       if (handshaking_ && now - started_ > o.handshake_timeout) {
         HardClose("handshake timeout");
+      } else if (pending_ && !closing_ && now - started_ > o.handshake_timeout) {
+        Fail(0, UnavailableError(fmt::format("no {} within {} ms of connecting", kTls ? "request" : "hello",
+                                             o.handshake_timeout.count()),
+                                 reason::kHandshakeTimeout));
       } else if (writing_ && now - writing_since_ > o.write_timeout) {
         HardClose("write timeout: the client does not read");
       } else if (closing_ && now - closing_since_ > std::max(o.write_timeout, o.drain_timeout)) {
@@ -545,6 +611,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   Identity who_;
 
   std::vector<uint8_t> in_;   // received bytes are in_[in_begin_, in_end_)
+  size_t charged_ = 0;        // in_.size() beyond kReadChunk, charged to the frame budget
   size_t in_begin_ = 0;
   size_t in_end_ = 0;
   std::deque<std::string> out_;
@@ -557,6 +624,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   uint64_t appended_ = 0;
 
   bool handshaking_ = false;
+  bool pending_ = true;       // no identity yet (ServerOptions: pending connections)
   bool writing_ = false;
   bool draining_ = false;
   bool closing_ = false;

@@ -27,6 +27,10 @@ std::string Encode(capnp::MallocMessageBuilder& msg) { return EncodeFrame(msg); 
 
 uint32_t RequestHandler::RetryAfterMs(const Status& s) const {
   if (s.reason() == reason::kPushback || s.reason() == reason::kShuttingDown) return options_.pushback_retry_ms;
+  if (s.reason() == reason::kTooManyConnections || s.reason() == reason::kTooManyIdentityConnections) {
+    return options_.connection_retry_ms;
+  }
+  if (s.reason() == reason::kQueryQueueFull) return options_.query_retry_ms;
   return 0;
 }
 
@@ -200,6 +204,7 @@ std::string RequestHandler::Query(const Identity& who, protocol::Request::Reader
       }
       case protocol::Request::REPORT: {
         auto q = request.getReport();
+        if (options_.faults.report_delay) options_.faults.report_delay();
         auto json = projections_.ReportJson(TextString(q.getBy()), TextString(q.getArea()));
         if (json.ok()) r.setReport(*json);
         s = json.status();

@@ -36,6 +36,9 @@ struct Identity {
   protocol::Role role = protocol::Role::INSPECTOR;
   std::string name;     // agency code (role agency) or user name
   bool known = false;   // false until TLS names the peer or (dev mode) Hello does
+
+  // "role/name": what the per-identity limits count by.
+  std::string Key() const { return std::to_string(static_cast<int>(role)) + "/" + name; }
 };
 
 class RequestHandler {

@@ -6,6 +6,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -35,8 +37,8 @@ constexpr uint32_t kHeaderLimit = 8 * 1024;
 }  // namespace
 
 struct HttpListener::Impl {
-  Impl(asio::io_context& io, ServerContext& c, asio::ssl::context* t, asio::any_io_executor b)
-      : ioc(io), ctx(c), tls(t), routes(c), acceptor(asio::make_strand(io)), blocking(std::move(b)) {}
+  Impl(asio::io_context& io, ServerContext& c, asio::ssl::context* t)
+      : ioc(io), ctx(c), tls(t), routes(c), acceptor(asio::make_strand(io)) {}
 
   asio::awaitable<void> Accept() {
     while (true) {
@@ -46,8 +48,8 @@ struct HttpListener::Impl {
         spdlog::error("http: accept failed: {}", ec.message());
         continue;
       }
-      if (sessions.load() >= ctx.options.max_connections) {
-        spdlog::warn("http: refused a connection: {} open (limit)", ctx.options.max_connections);
+      if (sessions.load() >= ctx.max_http_connections) {
+        spdlog::warn("http: refused a connection: {} open (limit)", ctx.max_http_connections);
         continue;
       }
       boost::system::error_code ignored;
@@ -85,7 +87,7 @@ struct HttpListener::Impl {
       co_return;
     }
     spdlog::info("http {}: open ({} {}, TLS)", id, RoleName(who->role), who->name);
-    co_await Serve(stream, id);
+    co_await Serve(stream, id, who->Key());
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     co_await stream.async_shutdown(kUseTuple);
   }
@@ -93,19 +95,45 @@ struct HttpListener::Impl {
   asio::awaitable<void> PlainSession(beast::tcp_stream stream, uint64_t id) {
     Counted counted(sessions);
     spdlog::info("http {}: open (dev-insecure)", id);
-    co_await Serve(stream, id);
+    co_await Serve(stream, id, "http/dev-insecure");
     boost::system::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
-  // A route's reply (a coroutine, not a capturing lambda: GCC 12 destroys
-  // the captures of a lambda coroutine twice).
-  // Nothing escapes it: HttpRoutes::Get catches what a route throws.
-  asio::awaitable<HttpReply> Route(std::string target) { co_return routes.Get(target); }
+  // A route's reply, computed on the server's query pool in the turn of
+  // `identity` (a route may bring a projection up to date); 503
+  // QUERY_QUEUE_FULL when the pool is full. A member coroutine, not a
+  // capturing lambda: GCC 12 destroys the captures of a lambda coroutine
+  // twice. Nothing escapes the work: HttpRoutes::Get catches what a route
+  // throws.
+  struct RouteWait {
+    explicit RouteWait(const asio::any_io_executor& ex) : wake(ex, std::chrono::steady_clock::time_point::max()) {}
+    asio::steady_timer wake;
+    HttpReply reply;
+    bool done = false;
+  };
+  asio::awaitable<HttpReply> Route(const std::string& identity, std::string target) {
+    auto wait = std::make_shared<RouteWait>(co_await asio::this_coro::executor);
+    Status queued = ctx.RunBlocking(identity, [this, wait, target = std::move(target)] {
+      HttpReply reply = routes.Get(target);
+      asio::post(wait->wake.get_executor(), [wait, reply = std::move(reply)]() mutable {
+        wait->reply = std::move(reply);
+        wait->done = true;
+        wait->wake.cancel();
+      });
+    });
+    if (!queued.ok()) {
+      HttpReply refused = HttpError(queued);
+      refused.status = 503;
+      co_return refused;
+    }
+    while (!wait->done) co_await wait->wake.async_wait(kUseTuple);
+    co_return std::move(wait->reply);
+  }
 
   // Requests one after another until the client or the server ends it.
   template <class Stream>
-  asio::awaitable<void> Serve(Stream& stream, uint64_t id) {
+  asio::awaitable<void> Serve(Stream& stream, uint64_t id, std::string identity) {
     beast::flat_buffer buffer(kHeaderLimit);
     while (!ctx.draining) {
       http::request_parser<http::empty_body> parser;
@@ -130,9 +158,7 @@ struct HttpListener::Impl {
           reply = HttpError(InvalidArgumentError("only GET and HEAD are served (a read-only API)", reason::kMethodNotAllowed));
           reply.status = 405;
         } else {
-          // On the blocking pool: a route may bring a projection up to date.
-          std::string target(req.target());
-          reply = co_await asio::co_spawn(blocking, Route(std::move(target)), asio::use_awaitable);
+          reply = co_await Route(identity, std::string(req.target()));
         }
         if (reply.status >= 500) spdlog::error("http {}: {} -> {}", id, std::string(req.target()), reply.status);
       }
@@ -165,7 +191,6 @@ struct HttpListener::Impl {
   tcp::acceptor acceptor;
   std::atomic<size_t> sessions{0};
   uint16_t port = 0;
-  asio::any_io_executor blocking;
 };
 
 HttpListener::HttpListener(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -181,9 +206,9 @@ void HttpListener::Stop() {
 }
 
 StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(asio::io_context& ioc, ServerContext& ctx,
-                                                            asio::ssl::context* tls, asio::any_io_executor blocking,
-                                                            const std::string& host, uint16_t port) {
-  auto impl = std::make_unique<Impl>(ioc, ctx, tls, std::move(blocking));
+                                                            asio::ssl::context* tls, const std::string& host,
+                                                            uint16_t port) {
+  auto impl = std::make_unique<Impl>(ioc, ctx, tls);
   boost::system::error_code ec;
   auto address = asio::ip::make_address(host, ec);
   if (ec) return InvalidArgumentError(fmt::format("--http: '{}' is not an IP address", host), reason::kBadAddress);

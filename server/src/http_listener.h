@@ -33,10 +33,10 @@ class HttpListener {
  public:
   // `tls` null: plain HTTP (the caller checks loopback). Unavailable
   // (LISTEN_FAILED) when the address cannot be bound.
-  // Routes run on `blocking` (the server's pool), never on an I/O thread.
+  // Routes run on the server's query pool (ctx.RunBlocking, in the turn of
+  // the session's identity), never on an I/O thread.
   static StatusOr<std::unique_ptr<HttpListener>> Start(boost::asio::io_context& ioc, ServerContext& ctx,
-                                                       boost::asio::ssl::context* tls,
-                                                       boost::asio::any_io_executor blocking, const std::string& host,
+                                                       boost::asio::ssl::context* tls, const std::string& host,
                                                        uint16_t port);
   ~HttpListener();
   uint16_t port() const;

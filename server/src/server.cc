@@ -13,10 +13,11 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <sys/resource.h>
 
 #include <filesystem>
 #include <optional>
@@ -24,6 +25,7 @@
 
 #include "connection.h"
 #include "http_listener.h"
+#include "query_pool.h"
 #include "server_context.h"
 
 namespace ledger::net {
@@ -75,9 +77,42 @@ StatusOr<std::unique_ptr<asio::ssl::context>> MakeTlsContext(const TlsFiles& fil
 
 }  // namespace
 
+FileLimit RaiseFileLimit() {
+  FileLimit l;
+  struct rlimit r {};
+  if (getrlimit(RLIMIT_NOFILE, &r) != 0) return l;
+  l.soft_before = l.soft = r.rlim_cur;
+  l.hard = r.rlim_max;
+  if (r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &r) == 0) l.soft = r.rlim_max;
+  }
+  return l;
+}
+
+ConnectionCaps FitConnectionCaps(const ServerOptions& o, uint64_t soft_limit) {
+  // Descriptors left for sockets, shared by the ledger protocol (pending and
+  // established) and, when on, the HTTP API (half each).
+  const uint64_t sockets = soft_limit > kFileReserve ? soft_limit - kFileReserve : 0;
+  const uint64_t share = o.http_enabled ? sockets / 2 : sockets;
+  ConnectionCaps c;
+  c.max_pending_connections = std::max<size_t>(1, std::min<uint64_t>(o.max_pending_connections, share / 4));
+  c.max_connections =
+      std::max<size_t>(1, std::min<uint64_t>(o.max_connections, share > c.max_pending_connections
+                                                                     ? share - c.max_pending_connections
+                                                                     : 0));
+  c.max_http_connections = std::max<size_t>(1, std::min<uint64_t>(o.max_connections, share));
+  return c;
+}
+
 struct Server::Impl {
   explicit Impl(Ledger* l, ServerOptions o)
-      : ledger(l), options(std::move(o)), acceptor(asio::make_strand(ioc)), ctx(*l, options) {}
+      : ledger(l),
+        options(std::move(o)),
+        acceptor(asio::make_strand(ioc)),
+        ctx(*l, options),
+        blocking(std::max(2u, std::thread::hardware_concurrency()), options.max_queued_queries,
+                 options.max_queries_per_identity) {}
 
   asio::awaitable<void> Accept() {
     const auto use = asio::as_tuple(asio::use_awaitable);
@@ -92,10 +127,9 @@ struct Server::Impl {
         continue;
       }
       if (ctx.draining) break;
-      if (ctx.LiveCount() >= options.max_connections) {
-        spdlog::warn("refused a connection: {} connections open (limit)", options.max_connections);
-        continue;  // `socket` closes here
-      }
+      // No cap here: every connection starts pending (one past the pending
+      // cap evicts the oldest pending one), and one that gets an identity
+      // past the caps is refused with a reason (ServerContext::Establish).
       // Starting a connection may throw (an SSL object that cannot be made,
       // out of memory): that connection is dropped, the listener goes on.
       try {
@@ -118,8 +152,8 @@ struct Server::Impl {
   tcp::acceptor acceptor;
   std::unique_ptr<asio::ssl::context> tls;
   ServerContext ctx;
-  // Slow queries (ServerContext::RunBlocking): one thread per core.
-  asio::thread_pool blocking{std::max(2u, std::thread::hardware_concurrency())};
+  // Slow queries (ServerContext::RunBlocking): one thread per core, bounded, fair.
+  QueryPool blocking;
   std::unique_ptr<HttpListener> http;
   std::string http_host;
   std::vector<std::thread> threads;
@@ -140,7 +174,31 @@ std::string Server::http_endpoint() const {
 }
 
 StatusOr<std::unique_ptr<Server>> Server::Start(Ledger* ledger, ServerOptions options) {
-  auto impl = std::make_unique<Impl>(ledger, std::move(options));
+  {
+    // Connections and the store share the file limit: the caps leave the
+    // store its reserve, so a flood of sockets cannot make RocksDB fail.
+    struct rlimit r {};
+    const uint64_t soft = getrlimit(RLIMIT_NOFILE, &r) == 0 ? r.rlim_cur : 1024;
+    const ConnectionCaps caps = FitConnectionCaps(options, soft);
+    if (caps.max_connections < options.max_connections ||
+        caps.max_pending_connections < options.max_pending_connections) {
+      spdlog::warn("the file limit ({} open files, {} kept for the store) allows {} connections and {} pending "
+                   "(asked: {} and {}); raise `ulimit -n` for more",
+                   soft, kFileReserve, caps.max_connections, caps.max_pending_connections, options.max_connections,
+                   options.max_pending_connections);
+    }
+    options.max_connections = caps.max_connections;
+    options.max_pending_connections = caps.max_pending_connections;
+    spdlog::info("connections: at most {} with an identity ({} per identity), {} pending; file limit {}",
+                 options.max_connections, options.max_connections_per_identity, options.max_pending_connections,
+                 soft);
+    auto impl = std::make_unique<Impl>(ledger, std::move(options));
+    impl->ctx.max_http_connections = caps.max_http_connections;
+    return Start(std::move(impl));
+  }
+}
+
+StatusOr<std::unique_ptr<Server>> Server::Start(std::unique_ptr<Impl> impl) {
   Impl& d = *impl;
   const ServerOptions& o = d.options;
   ASSIGN_OR_RETURN(tcp::endpoint endpoint, ResolveListen(d.ioc, o.listen_host, o.listen_port));
@@ -165,18 +223,11 @@ StatusOr<std::unique_ptr<Server>> Server::Start(Ledger* ledger, ServerOptions op
   d.port = d.acceptor.local_endpoint().port();
   d.host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]" : endpoint.address().to_string();
 
-  // The pool's threads end the process on an exception: nothing may escape.
-  d.ctx.run_blocking = [&d](std::function<void()> work) {
-    asio::post(d.blocking, [work = std::move(work)] {
-      try {
-        work();
-      } catch (...) {
-        spdlog::error("{}", ExceptionStatus(std::current_exception(), "a blocking-pool task").message());
-      }
-    });
+  d.ctx.run_blocking = [&d](const std::string& identity, std::function<void()> work) {
+    return d.blocking.Submit(identity, std::move(work));
   };
   if (o.http_enabled) {
-    ASSIGN_OR_RETURN(d.http, HttpListener::Start(d.ioc, d.ctx, d.tls.get(), d.blocking.get_executor(), o.http_host, o.http_port));
+    ASSIGN_OR_RETURN(d.http, HttpListener::Start(d.ioc, d.ctx, d.tls.get(), o.http_host, o.http_port));
     d.http_host = o.http_host.find(':') != std::string::npos ? "[" + o.http_host + "]" : o.http_host;
   }
 
@@ -238,7 +289,7 @@ void Server::Shutdown() {
   }
   d.ioc.stop();
   for (auto& t : d.threads) t.join();
-  d.blocking.join();   // HTTP queries still running finish (their replies go nowhere)
+  d.blocking.Join();   // HTTP queries still running finish (their replies go nowhere)
   if (d.warm_thread.joinable()) d.warm_thread.join();
 }
 

@@ -18,6 +18,7 @@
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "net_fixture.h"
+#include "support/loopback_socket.h"
 
 namespace ledger {
 namespace {
@@ -32,20 +33,7 @@ struct HttpResult {
   std::string error;   // connection / TLS failure
 };
 
-int ConnectLoopback(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  timeval tv{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  return fd;
-}
+using testing::ConnectLoopback;
 
 HttpResult Parse(const std::string& raw) {
   HttpResult r;

@@ -75,6 +75,16 @@ class NetFixture {
     server.reset();
   }
 
+  // Closes the store for a ledgerd child process, with the server key where
+  // ledgerd looks for it (STORE/keys/server.pem); returns the store path.
+  std::string HandStoreToProcess() {
+    const std::string store = dir.Sub("store");
+    std::filesystem::create_directories(store + "/keys");
+    EXPECT_TRUE(world.server.SavePemFile(store + "/keys/server.pem").ok());
+    ledger.reset();
+    return store;
+  }
+
   // Client options for a certificate made by MakePki ("pho-33", "inspector", ...).
   net::ClientOptions ClientFor(const std::string& cert_name) const {
     net::ClientOptions o;

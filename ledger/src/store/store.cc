@@ -1,5 +1,6 @@
 #include "store/store.h"
 #include "ledger/reasons.h"
+#include "ledger/store_limits.h"
 
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
@@ -111,6 +112,9 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode,
   db_options.create_missing_column_families = mode == Mode::kCreate;
   db_options.paranoid_checks = true;
   db_options.max_background_jobs = 2;
+  // Bounded table files: ledgerd sizes its connection cap to the file limit
+  // minus this (ledger.h).
+  db_options.max_open_files = kStoreMaxOpenFiles;
   db_options.bytes_per_sync = 1 << 20;
   // A WAL file can be deleted only once every column family with data in it
   // has flushed; the small, slow-filling ones (checkpoints, merkle, ...)

@@ -32,6 +32,7 @@
 #include "ledger/bytes.h"
 #include "ledger/ledger.h"
 #include "ledger/net/frame_limits.h"
+#include "ledger/store_limits.h"
 #include "ledger/status.h"
 
 namespace ledger::net {
@@ -61,6 +62,9 @@ struct ServerFaults {
   std::function<Status()> forge_error;
   // The size of the checkpoint served as the latest (a stale one); 0: the real one.
   std::function<uint64_t(uint64_t latest)> latest_size;
+  // Runs before every report is computed (a slow report, for tests of the
+  // blocking pool's fairness).
+  std::function<void()> report_delay;
 };
 
 struct ServerOptions {
@@ -78,7 +82,31 @@ struct ServerOptions {
 
   int io_threads = 0;                          // 0: one per core
   FrameLimits limits;
+  // Connections (docs/protocol.md §6 "Connections"). A connection is
+  // *pending* from accept until its TLS handshake is done and its identity
+  // is known (TLS: its first request; dev mode: an accepted hello), and
+  // must get there within handshake_timeout. At most max_pending_connections
+  // are pending: one more closes the oldest pending one. Then it counts
+  // against max_connections and max_connections_per_identity; past either it
+  // is refused with an Error (TOO_MANY_CONNECTIONS,
+  // TOO_MANY_IDENTITY_CONNECTIONS; RESOURCE_EXHAUSTED, retryAfterMs) and
+  // closed. Server::Start lowers both caps to fit the file limit (ConnectionCaps).
   size_t max_connections = 1024;
+  size_t max_pending_connections = 64;
+  size_t max_connections_per_identity = 64;
+  uint32_t connection_retry_ms = 1000;         // retryAfterMs of a refused connection
+  // Bytes of partly received frames beyond each connection's first 64 KiB
+  // read buffer, all connections together; a connection that needs more
+  // waits (its frame timeout runs on).
+  size_t max_buffered_frame_bytes = 256u << 20;
+  // The blocking pool for household status, history and reports (and the
+  // HTTP API's routes): queued and running queries, in all and per identity;
+  // past either, QUERY_QUEUE_FULL (RESOURCE_EXHAUSTED, retryAfterMs). The
+  // pool serves identities in turn, so one identity's queue does not delay
+  // another's queries.
+  size_t max_queued_queries = 256;
+  size_t max_queries_per_identity = 32;
+  uint32_t query_retry_ms = 200;
   size_t max_events_per_append = 10000;
   size_t max_inflight_events = 20000;          // per connection
   size_t max_inflight_requests = 256;          // per connection
@@ -88,7 +116,7 @@ struct ServerOptions {
   size_t max_history = 100000;                 // events per household reply
   uint32_t pushback_retry_ms = 50;
 
-  std::chrono::milliseconds handshake_timeout{10000};
+  std::chrono::milliseconds handshake_timeout{5000};   // accept to identity known (pending)
   std::chrono::milliseconds idle_timeout{300000};   // no request and nothing in flight
   std::chrono::milliseconds frame_timeout{30000};   // a started frame must complete
   std::chrono::milliseconds write_timeout{30000};   // a reply must be taken by the client
@@ -96,6 +124,31 @@ struct ServerOptions {
 
   ServerFaults faults;
 };
+
+// File descriptors ledgerd keeps for everything but connections: RocksDB's
+// table files (kStoreMaxOpenFiles), its WAL, MANIFEST and logs, the
+// listeners, epoll and eventfds, stdio and tools such as backups.
+inline constexpr uint64_t kFileReserve = kStoreMaxOpenFiles + 128;
+
+// The soft RLIMIT_NOFILE before and after RaiseFileLimit, and the hard one.
+struct FileLimit {
+  uint64_t soft_before = 0;
+  uint64_t soft = 0;
+  uint64_t hard = 0;
+};
+// Raises the soft limit on open files to the hard one (ledgerd at start).
+FileLimit RaiseFileLimit();
+
+// The connection caps that fit `soft_limit` open files: established plus
+// pending connections (plus the HTTP API's sessions, when on, which get the
+// same share) leave kFileReserve descriptors to the store. Never above the
+// options' values; at least 1 each.
+struct ConnectionCaps {
+  size_t max_connections = 0;
+  size_t max_pending_connections = 0;
+  size_t max_http_connections = 0;
+};
+ConnectionCaps FitConnectionCaps(const ServerOptions& options, uint64_t soft_limit);
 
 class Server {
  public:
@@ -121,6 +174,7 @@ class Server {
 
  private:
   explicit Server(std::unique_ptr<Impl> impl);
+  static StatusOr<std::unique_ptr<Server>> Start(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
