@@ -22,49 +22,20 @@
 #include "ledger/note.h"
 #include "ledger/subprocess.h"
 #include "net_fixture.h"
+#include "support/ledgerd_process.h"
 #include "support/run_command.h"
 
 namespace ledger {
 namespace {
 
 using testing::AppendOk;
+using testing::Ledgerd;
 using testing::CommandResult;
 using testing::NetFixture;
 using testing::RunCommand;
 
 const std::string kLedgerd = LEDGER_BINARY_DIR "/server/ledgerd";
 const std::string kLedger = LEDGER_BINARY_DIR "/client/ledger";
-
-// A ledgerd child process.
-class Ledgerd {
- public:
-  // Starts it and waits for its "listening on HOST:PORT" line.
-  void Start(const std::vector<std::string>& args, const std::string& log_path) {
-    std::vector<std::string> all = {kLedgerd};
-    all.insert(all.end(), args.begin(), args.end());
-    auto started = Subprocess::Start(
-        {.argv = all, .in = Redirect::Inherit(), .out = Redirect::Pipe(), .err = Redirect::Append(log_path)});
-    ASSERT_TRUE(started.ok()) << started.status().ToString();
-    process_ = std::move(*started);
-    auto line = process_->ReadLine(std::chrono::seconds(20));
-    ASSERT_TRUE(line.ok()) << "ledgerd did not start (" << line.status().message()
-                           << "); log: " << testing::ReadWholeFile(log_path);
-    ASSERT_EQ(line->rfind("listening on 127.0.0.1:", 0), 0u) << *line;
-    endpoint_ = line->substr(std::string("listening on ").size());
-    port_ = static_cast<uint16_t>(std::stoi(endpoint_.substr(endpoint_.find(':') + 1)));
-  }
-
-  void Signal(int sig) { process_->Signal(sig); }
-  // Exit code, or -signal.
-  int Wait() { return process_->Wait(); }
-  uint16_t port() const { return port_; }
-  const std::string& endpoint() const { return endpoint_; }
-
- private:
-  std::optional<Subprocess> process_;   // killed and reaped when destroyed
-  uint16_t port_ = 0;
-  std::string endpoint_;
-};
 
 // A fixture whose store is closed and handed to a ledgerd process.
 class LedgerdTest : public ::testing::Test {
