@@ -144,6 +144,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::info("store {} open: origin {}, {} events", data, (*store)->info().origin, (*store)->Size());
+  if ((*store)->info().insecure_deterministic_keys) {
+    // Seeded with ledger-seed --insecure-deterministic-keys: anyone who knows
+    // the seed can sign checkpoints and register agencies for this store.
+    spdlog::warn("*** INSECURE KEYS: the root and server keys of {} were derived from a seed "
+                 "(ledger-seed --insecure-deterministic-keys); anyone who knows the seed can forge its "
+                 "checkpoints and registry. For tests and demos only: never serve it as a real ledger "
+                 "(start a real one with ledger-admin init, docs/operations.md). ***", data);
+  }
   auto server = ledger::net::Server::Start(store->get(), options);
   if (!server.ok()) {
     std::cerr << "ledgerd: " << server.status().message() << "\n";

@@ -55,18 +55,23 @@ CivilDate RecordedDate(const json& e) { return BangkokDate(e["recorded_at_ns"].g
 
 TEST(SeedTest, CleanProgrammePassesEveryRuleAndIsDeterministic) {
   TempDir dir;
-  CommandResult a = Seed(dir.Sub("a"), {"--households", "150", "--seed", "9", "--provinces", "33", "--check-projection"});
+  CommandResult a = Seed(dir.Sub("a"), {"--households", "150", "--seed", "9", "--provinces", "33", "--check-projection",
+                                        "--insecure-deterministic-keys"});
   ASSERT_EQ(a.exit_code, 0) << a.err;
   json ra = json::parse(a.out);
   EXPECT_TRUE(ra["refused"].empty()) << ra["refused"].dump();
   EXPECT_TRUE(ra["projection_equal"].get<bool>());
   EXPECT_GT(ra["events"].get<uint64_t>(), 150u * 10);
   EXPECT_EQ(ra["origin"], "ledger.cdd.go.th/si-sa-ket");
-  for (const char* f : {"keys/root.pem", "keys/server.pem", "keys/agencies/PHO-33.pem", "keys/citizen-id-secret.hex"}) {
+  for (const char* f : {"keys/root.pem", "keys/server.pem", "keys/agencies/PHO-33.pem"}) {
     EXPECT_TRUE(std::filesystem::exists(dir.Sub("a") + "/" + f)) << f;
   }
+  // The citizen-ID secret is not kept beside the store.
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("a") + "/keys/citizen-id-secret.hex"));
+  EXPECT_TRUE(ra["insecure_deterministic_keys"].get<bool>());
   // The same seed gives the same log, leaf for leaf.
-  CommandResult b = Seed(dir.Sub("b"), {"--households", "150", "--seed", "9", "--provinces", "33"});
+  CommandResult b = Seed(dir.Sub("b"), {"--households", "150", "--seed", "9", "--provinces", "33",
+                                        "--insecure-deterministic-keys"});
   ASSERT_EQ(b.exit_code, 0) << b.err;
   auto la = Ledger::OpenReadOnly(dir.Sub("a"));
   auto lb = Ledger::OpenReadOnly(dir.Sub("b"));
@@ -106,14 +111,49 @@ TEST(SeedTest, CleanProgrammePassesEveryRuleAndIsDeterministic) {
 
 TEST(SeedTest, RerunWithTheSameSeedStoresNothingNew) {
   TempDir dir;
-  CommandResult a = Seed(dir.Sub("s"), {"--households", "30", "--seed", "4", "--provinces", "34"});
+  // Random keys (kept in DIR/keys) and a citizen-ID secret kept apart: a
+  // re-run with the same secret makes the same bodies.
+  const std::string secret = dir.Sub("citizen-id.secret");
+  CommandResult a = Seed(dir.Sub("s"), {"--households", "30", "--seed", "4", "--provinces", "34", "--citizen-secret", secret});
   ASSERT_EQ(a.exit_code, 0) << a.err;
-  CommandResult b = Seed(dir.Sub("s"), {"--households", "30", "--seed", "4", "--provinces", "34"});
+  EXPECT_EQ(std::filesystem::status(secret).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  CommandResult b = Seed(dir.Sub("s"), {"--households", "30", "--seed", "4", "--provinces", "34", "--citizen-secret", secret});
   ASSERT_EQ(b.exit_code, 0) << b.err;
   json ra = json::parse(a.out), rb = json::parse(b.out);
   EXPECT_EQ(rb["events"], 0);
   EXPECT_EQ(rb["duplicates"], ra["events"]);
   EXPECT_EQ(rb["store_events"], ra["store_events"]);
+}
+
+// Issue 9 item 9: without --insecure-deterministic-keys the keys are random
+// (the same seed gives other keys), written 0600, the store is not marked
+// insecure, and no citizen-ID secret is left beside the store.
+TEST(SeedTest, KeysAreRandomUnlessAskedForInsecureOnes) {
+  TempDir dir;
+  CommandResult a = Seed(dir.Sub("a"), {"--households", "5", "--seed", "3", "--provinces", "34"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  CommandResult b = Seed(dir.Sub("b"), {"--households", "5", "--seed", "3", "--provinces", "34"});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  json ra = json::parse(a.out), rb = json::parse(b.out);
+  EXPECT_NE(ra["vkey"], rb["vkey"]);
+  EXPECT_FALSE(ra["insecure_deterministic_keys"].get<bool>());
+  EXPECT_TRUE(ra["citizen_secret"].is_null());
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("a/keys/citizen-id-secret.hex")));
+  namespace fs = std::filesystem;
+  for (const char* f : {"keys/root.pem", "keys/server.pem", "keys/agencies/PHO-34.pem"}) {
+    EXPECT_EQ(fs::status(dir.Sub("a") + "/" + f).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write)
+        << f;
+  }
+  auto la = Ledger::OpenReadOnly(dir.Sub("a"));
+  ASSERT_TRUE(la.ok());
+  EXPECT_FALSE((*la)->info().insecure_deterministic_keys);
+  // Deterministic keys cannot be mixed into a store with random ones.
+  CommandResult c = Seed(dir.Sub("a"), {"--households", "5", "--seed", "3", "--provinces", "34",
+                                        "--insecure-deterministic-keys"});
+  EXPECT_EQ(c.exit_code, 1);
+  EXPECT_NE(c.err.find("--insecure-deterministic-keys"), std::string::npos) << c.err;
 }
 
 TEST(SeedTest, InjectedAnomaliesAreWhatTheManifestSays) {

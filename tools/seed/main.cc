@@ -7,7 +7,8 @@
 //   ledger-seed --data var/pilot --households 200 --seed 1 --jsonl events.jsonl   # for `ledger append`
 //
 // Creates the store in DIR (the directory ledgerd --data DIR serves) with its
-// keys under DIR/keys/ when there is none; otherwise appends to it with the
+// keys under DIR/keys/ (random; derived from --seed only with
+// --insecure-deterministic-keys) when there is none; otherwise appends to it with the
 // keys found there. The ledger's clock is simulated: each group commit is
 // recorded at the programme time of its events.
 #include <CLI/CLI.hpp>
@@ -57,6 +58,8 @@ struct Flags {
   bool skip_signature_check = false;
   bool check_projection = false;
   bool json_output = false;
+  bool deterministic_keys = false;
+  std::string citizen_secret;
 };
 
 struct Totals {
@@ -286,7 +289,9 @@ Status Run(const Flags& f, json* report) {
   }
   ASSIGN_OR_RETURN(tools::AdminAreas areas,
                    tools::AdminAreas::Load(f.areas_csv));
-  ASSIGN_OR_RETURN(SeedKeys keys, SeedKeys::Open(f.data + "/keys", f.seed));
+  ASSIGN_OR_RETURN(SeedKeys keys, SeedKeys::Open(f.data + "/keys", {.seed = f.seed,
+                                                                    .deterministic = f.deterministic_keys,
+                                                                    .secret_path = f.citizen_secret}));
   ASSIGN_OR_RETURN(std::unique_ptr<Programme> programme, Programme::Create(config, areas, &keys));
 
   std::atomic<int64_t> clock{0};
@@ -300,6 +305,11 @@ Status Run(const Flags& f, json* report) {
   if (exists) {
     ASSIGN_OR_RETURN(PrivateKey server, PrivateKey::FromSeed(keys.server().Seed()));
     ASSIGN_OR_RETURN(ledger, Ledger::Open(f.data, std::move(server), options));
+    if (f.deterministic_keys && !ledger->info().insecure_deterministic_keys) {
+      return FailedPreconditionError(f.data + " has random keys; --insecure-deterministic-keys would add keys "
+                                              "derived from the seed to it",
+                                     reason::kInsecureKeys);
+    }
   } else {
     std::error_code ec;
     if (fs::exists(f.data, ec) && !fs::is_empty(f.data, ec)) {
@@ -309,6 +319,7 @@ Status Run(const Flags& f, json* report) {
     CreateOptions create;
     create.origin = programme->Origin();
     create.root_public_key = keys.root().PublicKeyBytes();
+    create.insecure_deterministic_keys = f.deterministic_keys;
     ASSIGN_OR_RETURN(PrivateKey server, PrivateKey::FromSeed(keys.server().Seed()));
     ASSIGN_OR_RETURN(ledger, Ledger::Create(f.data, create, std::move(server), options));
   }
@@ -329,6 +340,8 @@ Status Run(const Flags& f, json* report) {
   r["data"] = f.data;
   r["origin"] = ledger->info().origin;
   r["vkey"] = ledger->info().VerifierKey();
+  r["insecure_deterministic_keys"] = ledger->info().insecure_deterministic_keys;
+  r["citizen_secret"] = keys.secret_path().empty() ? json() : json(keys.secret_path());
   r["households"] = programme->households();
   r["fiscal_year_be"] = f.fiscal_year;
   r["events"] = totals.appended;
@@ -383,6 +396,12 @@ void PrintText(const json& r) {
   fmt::print("store {}: {} events, {} bytes on disk, {:.0f} bytes/event\n", r["data"].get<std::string>(),
              r["store_events"].get<uint64_t>(), r["bytes_on_disk"].get<uint64_t>(), r["bytes_per_event"].get<double>());
   fmt::print("origin {}\nvkey {}\n", r["origin"].get<std::string>(), r["vkey"].get<std::string>());
+  if (r["insecure_deterministic_keys"].get<bool>()) {
+    fmt::print("keys: INSECURE, derived from the seed (--insecure-deterministic-keys); for tests and demos only\n");
+  }
+  fmt::print("citizen-ID secret: {}\n", r["citizen_secret"].is_null()
+                                             ? std::string("used for this run only, kept nowhere (--citizen-secret FILE keeps it)")
+                                             : r["citizen_secret"].get<std::string>());
   if (r["duplicates"].get<uint64_t>() + r["already_registered"].get<uint64_t>() > 0) {
     fmt::print("already in the store: {} events, {} registrations\n", r["duplicates"].get<uint64_t>(),
                r["already_registered"].get<uint64_t>());
@@ -427,6 +446,12 @@ int main(int argc, char** argv) {
   app.add_flag("--check-projection", f.check_projection,
                "afterwards, rebuild the projection from the events, time it, and compare with the stored one");
   app.add_flag("--json", f.json_output, "print the report as JSON");
+  app.add_flag("--insecure-deterministic-keys", f.deterministic_keys,
+               "derive missing keys and the citizen-ID secret from --seed (reproducible, and guessable by anyone "
+               "who knows the seed: tests and demos only; the store records it and ledgerd warns)");
+  app.add_option("--citizen-secret", f.citizen_secret,
+                 "file of the citizen-ID HMAC secret (64 hex digits), read, or written 0600 when missing; "
+                 "keep it away from the store (default: a secret for this run only)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -52,8 +52,13 @@ inline constexpr size_t kEd25519SignatureSize = 64;
 bool Ed25519Verify(std::string_view public_key, std::string_view message,
                    std::string_view signature);
 
+// `n` bytes from libsodium's CSPRNG (randombytes_buf: getrandom(2)), for
+// keys and secrets.
+StatusOr<std::string> RandomBytes(size_t n);
+
 class PrivateKey {
  public:
+  // A fresh key from RandomBytes(32).
   static StatusOr<PrivateKey> Generate();
   // From the 32-byte Ed25519 seed.
   static StatusOr<PrivateKey> FromSeed(std::string_view seed);

@@ -39,6 +39,10 @@ struct CreateOptions {
   std::string origin;            // checkpoint origin, e.g. "ledger.cdd.go.th/sisaket"
   std::string root_public_key;   // the operator's Ed25519 root key (32 bytes)
   std::string key_name;          // note key name; defaults to the origin
+  // The root and server keys were derived from something guessable (a
+  // seed: ledger-seed --insecure-deterministic-keys). Recorded in the store
+  // for good ("meta/insecure_keys"), so that whoever serves it is warned.
+  bool insecure_deterministic_keys = false;
 };
 
 struct LedgerOptions {
@@ -99,7 +103,19 @@ struct StoreInfo {
   std::string server_public_key;   // 32 bytes
   std::string root_public_key;     // 32 bytes
   int format_version = 0;
+  bool insecure_deterministic_keys = false;   // CreateOptions::insecure_deterministic_keys
   std::string VerifierKey() const; // note verifier key of the server
+};
+
+// A key of the registry (trust/registry.h): an agency's or an officer's.
+struct RegisteredKey {
+  bool officer = false;            // false: an agency's key
+  std::string id;                  // agency code or officer id
+  std::string agency;              // the officer's agency (the code, for an agency)
+  std::string public_key;          // 32 bytes
+  uint64_t registered_seq = 0;
+  bool revoked = false;
+  uint64_t revoked_seq = 0;
 };
 
 class Ledger {
@@ -143,6 +159,9 @@ class Ledger {
   const StoreInfo& info() const;
   // Number of durable events (the tree size).
   uint64_t Size() const;
+  // Every agency and officer key registered in the durable log, agencies
+  // first, each sorted by id (revoked officers included).
+  std::vector<RegisteredKey> RegisteredKeys() const;
   // Steps back of the clock seen by the writer (LedgerOptions::clock).
   ClockReport Clock() const;
 

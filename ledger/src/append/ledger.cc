@@ -22,6 +22,8 @@ constexpr std::string_view kMetaServerKey = "meta/server_public_key";
 constexpr std::string_view kMetaRootKey = "meta/root_public_key";
 // "1" once the `heads` column family holds the heads of every event.
 constexpr std::string_view kMetaHeads = "meta/heads";
+// "deterministic" when the store's keys were derived from a seed.
+constexpr std::string_view kMetaInsecureKeys = "meta/insecure_keys";
 
 int64_t SystemClockNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -110,6 +112,8 @@ Status Ledger::Impl::LoadMeta() {
   info.key_name = *key_name;
   info.server_public_key = *server_key;
   info.root_public_key = *root_key;
+  ASSIGN_OR_RETURN(auto insecure, store->Get(kCfDefault, kMetaInsecureKeys));
+  info.insecure_deterministic_keys = insecure.has_value();
   registry = std::make_unique<KeyRegistry>(info.root_public_key);
   RETURN_IF_ERROR(registry->Load(*store));
   ASSIGN_OR_RETURN(domain, DomainState::Load(*store, options, read_only));
@@ -213,6 +217,7 @@ StatusOr<std::unique_ptr<Ledger>> Ledger::Create(const std::string& dir, const C
     batch.Put(std::string(kMetaServerKey), server_key.PublicKeyBytes());
     batch.Put(std::string(kMetaRootKey), create.root_public_key);
     batch.Put(std::string(kMetaHeads), "1");
+    if (create.insecure_deterministic_keys) batch.Put(std::string(kMetaInsecureKeys), "deterministic");
     // The checkpoint of the empty tree.
     NoteSigner signer(key_name, server_key);
     ASSIGN_OR_RETURN(std::string note, signer.Sign(FormatCheckpoint({create.origin, 0, merkle::EmptyRoot(), {}})));
@@ -398,6 +403,24 @@ StatusOr<Ledger::HeadEvidence> Ledger::ProveHead(const heads::EntityId& entity) 
   }
   if (out.tree_size > 0) {
     ASSIGN_OR_RETURN(out.root_leaf, LeafBytes(out.tree_size - 1));
+  }
+  return out;
+}
+
+std::vector<RegisteredKey> Ledger::RegisteredKeys() const {
+  const uint64_t size = Size();
+  std::vector<RegisteredKey> out;
+  std::shared_lock lock(impl_->registry_mu);
+  for (const auto& [code, a] : impl_->registry->agencies()) {
+    if (a.registered_seq >= size) continue;
+    out.push_back({.officer = false, .id = code, .agency = code, .public_key = a.public_key,
+                   .registered_seq = a.registered_seq});
+  }
+  for (const auto& [id, o] : impl_->registry->officers()) {
+    if (o.registered_seq >= size) continue;
+    const bool revoked = o.revoked && o.revoked_seq < size;
+    out.push_back({.officer = true, .id = id, .agency = o.agency, .public_key = o.public_key,
+                   .registered_seq = o.registered_seq, .revoked = revoked, .revoked_seq = revoked ? o.revoked_seq : 0});
   }
   return out;
 }

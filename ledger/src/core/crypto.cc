@@ -4,7 +4,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <sodium.h>
 
 #include <fstream>
@@ -115,12 +114,18 @@ PrivateKey::~PrivateKey() {
   if (!sodium_secret_.empty()) sodium_memzero(sodium_secret_.data(), sodium_secret_.size());
 }
 
+StatusOr<std::string> RandomBytes(size_t n) {
+  if (!kSodiumReady) return InternalError("libsodium failed to initialise");
+  std::string out(n, '\0');
+  randombytes_buf(out.data(), out.size());
+  return out;
+}
+
 StatusOr<PrivateKey> PrivateKey::Generate() {
-  std::string seed(32, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(seed.data()), 32) != 1) {
-    return InternalError("RAND_bytes failed");
-  }
-  return FromSeed(seed);
+  ASSIGN_OR_RETURN(std::string seed, RandomBytes(32));
+  StatusOr<PrivateKey> key = FromSeed(seed);
+  sodium_memzero(seed.data(), seed.size());
+  return key;
 }
 
 StatusOr<PrivateKey> PrivateKey::FromSeed(std::string_view seed) {

@@ -16,6 +16,7 @@
 //                  "meta/origin", "meta/key_name"   text
 //                  "meta/server_public_key"         32 bytes
 //                  "meta/root_public_key"           32 bytes
+//                  "meta/insecure_keys"             "deterministic" (seed-derived keys), or absent
 //
 // Internal to the ledger library.
 #pragma once
