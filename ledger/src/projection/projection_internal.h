@@ -464,6 +464,10 @@ void FoldRecord(Household& h, size_t i);
 // Decodes a payload of a household kind into a record body; interns strings.
 // Returns false for kinds that are not household events.
 bool RecordFromPayload(Core& core, schema::Payload::Reader payload, Record* record);
+// What a household of summary `s` contributes to its areas.
+Contribution ContributionOf(const Summary& s);
+// A stored date packed as projection records keep it.
+uint32_t DateOf(schema::Date::Reader date);
 // Area code strings: 33 -> "33", 3301 -> "3301", 330101 -> "330101".
 std::string AreaCodeString(uint32_t code);
 std::optional<uint32_t> ParseAreaCode(std::string_view code);

@@ -32,6 +32,22 @@ inline VerifyProblem SeqProblem(std::string kind, uint64_t seq, std::string mess
   return p;
 }
 
+inline VerifyProblem TileProblem(const merkle::TileId& id, std::string message) {
+  VerifyProblem p;
+  p.kind = "tile";
+  p.tile = id;
+  p.message = std::move(message);
+  return p;
+}
+
+inline VerifyProblem CheckpointProblem(uint64_t size, std::string message) {
+  VerifyProblem p;
+  p.kind = "checkpoint";
+  p.checkpoint_size = size;
+  p.message = std::move(message);
+  return p;
+}
+
 inline VerifyProblem PlainProblem(std::string kind, std::string message) {
   VerifyProblem p;
   p.kind = std::move(kind);
