@@ -48,7 +48,7 @@ struct HttpListener::Impl {
         spdlog::error("http: accept failed: {}", ec.message());
         continue;
       }
-      if (sessions.load() >= ctx.max_http_connections) {
+      if (sessions->load() >= ctx.max_http_connections) {
         spdlog::warn("http: refused a connection: {} open (limit)", ctx.max_http_connections);
         continue;
       }
@@ -177,11 +177,13 @@ struct HttpListener::Impl {
     }
   }
 
-  // Counts live sessions for the connection limit.
+  // Counts live sessions for the connection limit. It shares the count:
+  // a session's coroutine frame can be destroyed after this Impl, when the
+  // io_context is torn down (found by ASan).
   struct Counted {
-    explicit Counted(std::atomic<size_t>& c) : count(c) { ++count; }
-    ~Counted() { --count; }
-    std::atomic<size_t>& count;
+    explicit Counted(std::shared_ptr<std::atomic<size_t>> c) : count(std::move(c)) { ++*count; }
+    ~Counted() { --*count; }
+    std::shared_ptr<std::atomic<size_t>> count;
   };
 
   asio::io_context& ioc;
@@ -189,7 +191,7 @@ struct HttpListener::Impl {
   asio::ssl::context* tls;
   HttpRoutes routes;
   tcp::acceptor acceptor;
-  std::atomic<size_t> sessions{0};
+  std::shared_ptr<std::atomic<size_t>> sessions = std::make_shared<std::atomic<size_t>>(0);
   uint16_t port = 0;
 };
 

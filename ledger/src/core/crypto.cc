@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include "ledger/durable_file.h"
 
@@ -88,10 +89,18 @@ Hash Sha256Hasher::Finish() {
 }
 
 Hash HmacSha256(std::string_view key, std::string_view message) {
-  Hash h;
+  // Never null pointers, even for empty inputs: OpenSSL refuses a null key
+  // and the output stayed uninitialised (found by ASan).
+  static const unsigned char kEmpty[1] = {0};
+  const void* k = key.empty() ? kEmpty : static_cast<const void*>(key.data());
+  const unsigned char* m =
+      message.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(message.data());
+  Hash h{};
   unsigned int n = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), h.data(), &n);
+  if (HMAC(EVP_sha256(), k, static_cast<int>(key.size()), m, message.size(), h.data(), &n) == nullptr ||
+      n != h.size()) {
+    throw std::runtime_error("HMAC-SHA256 failed in OpenSSL");
+  }
   return h;
 }
 
