@@ -109,7 +109,7 @@ int Main(int argc, char** argv) {
   app.add_option("--state", g.state, "state file (default ~/.ledger/state-KEYNAME-KEYHASH.json, one per log)")->envname("LEDGER_STATE");
   app.add_flag("--trust-on-first-use", g.trust_on_first_use, "pin the key the server presents if none is pinned");
   app.add_flag("--json", g.json, "machine-readable output");
-  app.add_option("--timeout-ms", g.timeout_ms, "per-reply timeout")->capture_default_str();
+  app.add_option("--timeout-ms", g.timeout_ms, "per-reply timeout, and how long to keep retrying to connect (with backoff and jitter) while the server is down or full")->capture_default_str();
 
   std::vector<Subcommand> commands;
   for (auto add : {AddAppendCommands, AddQueryCommands, AddVerifyClaimCommand}) {

@@ -38,7 +38,7 @@ StatusOr<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
   ASSIGN_OR_RETURN(impl->trust, TrustState::Load(options.state_file, options.server_vkey,
                                                  options.trust_on_first_use));
   impl->options = std::move(options);
-  RETURN_IF_ERROR(impl->EnsureConnected());
+  RETURN_IF_ERROR(impl->ConnectRetrying(std::chrono::steady_clock::now()));
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
 

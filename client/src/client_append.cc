@@ -89,21 +89,16 @@ std::vector<std::vector<AppendOutcome>> Client::Impl::AppendPipelined(
     for (size_t pos : state[i].todo) out[i][pos] = AppendOutcome(s);
     state[i].todo.clear();
   };
-  auto backoff = [](int attempt) { return std::chrono::milliseconds(std::min(2000, 50 << std::min(attempt, 6))); };
-  int connect_failures = 0;
   while (!ready.empty() || !inflight.empty()) {
-    if (Status s = EnsureConnected(); !s.ok()) {
-      // Every batch waiting counts one attempt.
+    if (!conn || !conn->is_open()) {
+      // Every batch waiting is resent on the new connection.
       for (auto& [id, i] : inflight) ready.push_front(i);
       inflight.clear();
-      if (++connect_failures >= options.max_attempts || s.code() != StatusCode::kUnavailable) {
+      if (Status s = ConnectRetrying(std::chrono::steady_clock::now()); !s.ok()) {
         for (size_t i : ready) give_up(i, s);
         break;
       }
-      std::this_thread::sleep_for(backoff(connect_failures));
-      continue;
     }
-    connect_failures = 0;
     bool broken = false;
     while (!broken && inflight.size() < window && !ready.empty()) {
       size_t i = ready.front();

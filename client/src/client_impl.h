@@ -48,6 +48,13 @@ struct Client::Impl {
   void Disconnect();
 
   Status EnsureConnected();
+  // EnsureConnected, retried while the failure is one a restart or a full
+  // server explains (UNAVAILABLE, RESOURCE_EXHAUSTED), with RetryDelay
+  // between attempts, until options.timeout has passed since `since`.
+  Status ConnectRetrying(std::chrono::steady_clock::time_point since);
+  // Exponential backoff with jitter: attempt 0 waits 50-100 ms, doubling
+  // up to 1-2 s, each wait drawn uniformly from the upper half.
+  std::chrono::milliseconds RetryDelay(int attempt);
 
   Status Hello();
 
@@ -61,8 +68,9 @@ struct Client::Impl {
   template <typename Fill>
   StatusOr<InboundMessage> Call(Fill fill) {
     Status last;
+    const auto start = std::chrono::steady_clock::now();
     for (int attempt = 0; attempt < 2; ++attempt) {
-      RETURN_IF_ERROR(EnsureConnected());
+      RETURN_IF_ERROR(ConnectRetrying(start));
       capnp::MallocMessageBuilder msg;
       auto req = msg.initRoot<protocol::Request>();
       const uint64_t id = next_id++;

@@ -1,5 +1,7 @@
 // The client's connection (client_impl.h): connect, hello, frames sent
 // and awaited by request id.
+#include <thread>
+
 #include "ledger/net/host_port.h"
 
 #include "client_impl.h"
@@ -30,6 +32,29 @@ Status Client::Impl::EnsureConnected() {
   Status s = Hello();
   if (!s.ok()) Disconnect();
   return s;
+}
+
+std::chrono::milliseconds Client::Impl::RetryDelay(int attempt) {
+  const int64_t top = int64_t{100} << std::min(attempt, 4);   // 100 ms .. 1.6 s
+  const int64_t capped = std::min<int64_t>(top, 2000);
+  return std::chrono::milliseconds(capped / 2 + static_cast<int64_t>(jitter_rng() % (capped / 2 + 1)));
+}
+
+Status Client::Impl::ConnectRetrying(std::chrono::steady_clock::time_point since) {
+  const auto deadline = since + options.timeout;
+  for (int attempt = 0;; ++attempt) {
+    Status s = EnsureConnected();
+    if (s.ok()) return s;
+    if (s.code() != StatusCode::kUnavailable && s.code() != StatusCode::kResourceExhausted) return s;
+    const auto wait = RetryDelay(attempt);
+    if (std::chrono::steady_clock::now() + wait >= deadline) {
+      return Status(s.code(),
+                    fmt::format("{} (gave up after {} attempts within --timeout-ms {})", s.message(), attempt + 1,
+                                options.timeout.count()),
+                    s.reason());
+    }
+    std::this_thread::sleep_for(wait);
+  }
 }
 
 Status Client::Impl::Hello() {

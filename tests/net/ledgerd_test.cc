@@ -4,7 +4,11 @@
 // duplicates), the CLI's JSON contracts, a conflicting replay of an
 // idempotency key, verify-claim, and the offline queue (append --offline,
 // then sync, exactly once).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
 
@@ -187,6 +191,57 @@ TEST_F(LedgerdTest, KillNineDuringAppendsLosesNothingAcknowledgedAndRetriesMakeN
     ASSERT_TRUE(e.ok());
     EXPECT_TRUE(keys.insert(e->idempotency_key).second) << "idempotency key repeated at seq " << seq;
   }
+}
+
+// Issue 9 item 7: `ledger append` started while no server listens keeps
+// trying to connect (backoff with jitter, within --timeout-ms) and succeeds
+// once ledgerd comes up; with a short --timeout-ms it gives up with
+// CONNECT_FAILED naming the flag.
+TEST_F(LedgerdTest, CliAppendRetriesItsFirstConnectionUntilTheServerIsUp) {
+  // A port nothing listens on: bound, read, released.
+  int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(probe, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string endpoint = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  ::close(probe);
+
+  const std::string house = "33010000077";
+  std::ofstream(f.dir.Sub("late.jsonl")) << TargetJson(house) << "\n";
+  auto cli = [&](const std::string& timeout_ms) {
+    return std::vector<std::string>{kLedger,  "--server", endpoint,  "--dev-insecure", "--vkey", f.vkey,
+                                    "--state", f.dir.Sub("cli-state.json"), "--timeout-ms", timeout_ms,
+                                    "--json", "append", f.dir.Sub("late.jsonl"), "--key", f.dir.Sub("officer.pem")};
+  };
+
+  // Nobody listens and the budget is short: a clear refusal, not a hang.
+  const auto t0 = std::chrono::steady_clock::now();
+  CommandResult quick = RunCommand(cli("600"));
+  EXPECT_NE(quick.exit_code, 0);
+  EXPECT_NE(quick.err.find("CONNECT_FAILED"), std::string::npos) << quick.err;
+  EXPECT_NE(quick.err.find("--timeout-ms"), std::string::npos) << quick.err;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+
+  // Started before the server, within a 20 s budget: it waits for it.
+  auto started = Subprocess::Start({.argv = cli("20000"), .out = Redirect::Capture(), .err = Redirect::Capture()});
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_FALSE(started->WaitFor(std::chrono::milliseconds(0)).has_value()) << "gave up before the server came up";
+  Ledgerd d;
+  d.Start({"--data", store, "--listen", endpoint, "--dev-insecure"}, log);
+  std::optional<int> code = started->WaitFor(std::chrono::seconds(30));
+  ASSERT_TRUE(code.has_value()) << "still running 30 s after the server came up";
+  EXPECT_EQ(*code, 0) << started->CapturedErr();
+  EXPECT_NE(started->CapturedOut().find("\"seq\""), std::string::npos) << started->CapturedOut();
+  d.Signal(SIGTERM);
+  EXPECT_EQ(d.Wait(), 0);
+  auto l = Reopen();
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->Size(), base_size + 1);
 }
 
 TEST_F(LedgerdTest, CliAppendQueryProveVerify) {

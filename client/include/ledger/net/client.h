@@ -24,7 +24,10 @@
 // BAD_CHECKPOINT_SIGNATURE, INCONSISTENT_CHECKPOINT, BAD_PROOF, BAD_EVENT,
 // BROKEN_CHAIN), never a success.
 //
-// Retries: Append resends on a broken connection (reconnecting) and resends
+// Retries: connecting (in Connect, Append and every query) is retried with
+// exponential backoff and jitter while the server is unreachable, shutting
+// down or full (UNAVAILABLE, RESOURCE_EXHAUSTED), for up to `timeout`.
+// Append resends on a broken connection (reconnecting) and resends
 // the events the server pushed back after its retry-after. The idempotency
 // key inside each signed event makes a resend exactly-once: the server
 // answers a replay with the original seq (AppendResult::duplicate).
@@ -70,8 +73,8 @@ struct ClientOptions {
   std::string state_file;             // "" keeps the state in memory only
 
   std::chrono::milliseconds connect_timeout{10000};
-  std::chrono::milliseconds timeout{30000};   // per reply
-  int max_attempts = 10;                      // per append, reconnects and pushbacks included
+  std::chrono::milliseconds timeout{30000};   // per reply; also how long connecting is retried
+  int max_attempts = 10;                      // sends of one append batch, pushbacks included
   FrameLimits limits;
 };
 
