@@ -36,10 +36,8 @@ uint32_t Client::Impl::ApplyReply(Batch& b, InboundMessage& reply) {
       if (e.getRetryAfterMs() > 0) {
         wait_ms = e.getRetryAfterMs();
         retry = b.todo;
-        fail_all(ErrorStatus(e));
-      } else {
-        fail_all(ErrorStatus(e));
       }
+      fail_all(ErrorStatus(e));
     } else if (!r.isAppend() || r.getAppend().getResults().size() != b.todo.size()) {
       fail_all(BadReply("append reply does not match the request"));
     } else {

@@ -53,7 +53,8 @@ struct Client::Impl {
   // between attempts, until options.timeout has passed since `since`.
   Status ConnectRetrying(std::chrono::steady_clock::time_point since);
   // Exponential backoff with jitter: attempt 0 waits 50-100 ms, doubling
-  // up to 1-2 s, each wait drawn uniformly from the upper half.
+  // up to 0.8-1.6 s from attempt 4 on, each wait drawn uniformly from the
+  // upper half of its range.
   std::chrono::milliseconds RetryDelay(int attempt);
 
   Status Hello();

@@ -36,8 +36,7 @@ Status Client::Impl::EnsureConnected() {
 
 std::chrono::milliseconds Client::Impl::RetryDelay(int attempt) {
   const int64_t top = int64_t{100} << std::min(attempt, 4);   // 100 ms .. 1.6 s
-  const int64_t capped = std::min<int64_t>(top, 2000);
-  return std::chrono::milliseconds(capped / 2 + static_cast<int64_t>(jitter_rng() % (capped / 2 + 1)));
+  return std::chrono::milliseconds(top / 2 + static_cast<int64_t>(jitter_rng() % (top / 2 + 1)));
 }
 
 Status Client::Impl::ConnectRetrying(std::chrono::steady_clock::time_point since) {
