@@ -85,8 +85,16 @@ struct GetEvent {
   withProof @2 :Bool;
 }
 
+# A household's history is paged (docs/protocol.md §3.2): a reply holds the
+# events with seq >= fromSeq, oldest first, at most `limit` of them and at
+# most the server's page bytes (always at least one), and
+# HouseholdHistory.nextSeq says where the next page starts. A client that
+# sends neither field (one from before paging) gets the first page, which is
+# the whole history whenever it fits.
 struct HouseholdQuery {
   household @0 :Text;      # house code
+  fromSeq @1 :UInt64;      # first seq of the page; 0: from the first event
+  limit @2 :UInt32;        # events per page; 0 or above the server's: the server's (docs/protocol.md §3.2)
 }
 
 struct InclusionProofRequest {
@@ -214,6 +222,11 @@ struct HouseholdHistory {
   leaves @1 :List(Data);
   proof @2 :InclusionProof;  # of the last leaf; unset when the list is empty
   heads @3 :HeadsProof;      # the household's committed head: the list is complete
+  # 0: this page ends the history as of `heads`; otherwise the fromSeq of the
+  # next page. `proof` is of this page's last leaf; the whole history is the
+  # pages' leaves in order, complete when they end at the head of the last
+  # page's `heads`.
+  nextSeq @4 :UInt64;
 }
 
 # What the log commits to about one entity (household, officer, agency) at

@@ -22,6 +22,7 @@
 #include "ledger/net/transport.h"
 #include "ledger/reasons.h"
 #include "client_impl.h"
+#include "history_pages.h"
 
 namespace ledger::net {
 
@@ -186,28 +187,48 @@ std::function<std::optional<heads::EntityId>(const Status&)> AbsentHousehold(con
 }
 }  // namespace
 
+// The pages of a history after the first (docs/protocol.md §3.2), then the
+// check of the whole.
+namespace {
+StatusOr<VerifiedHistory> RestOfHistory(Client::Impl& d, const std::string& household, HistoryPages& pages,
+                                        std::optional<uint64_t> from) {
+  while (from) {
+    ASSIGN_OR_RETURN(from, d.Query(
+                               [&](protocol::Request::Builder r) {
+                                 auto q = r.initHouseholdHistory();
+                                 q.setHousehold(household);
+                                 q.setFromSeq(*from);
+                               },
+                               [&](protocol::Response::Reader r) -> StatusOr<std::optional<uint64_t>> {
+                                 if (!r.isHouseholdHistory()) return BadReply("expected a household history");
+                                 return pages.Add(r.getHouseholdHistory(), *from);
+                               },
+                               AbsentHousehold(household)));
+  }
+  return d.ReadHistory(pages.Combined(), household);
+}
+}  // namespace
+
 StatusOr<VerifiedHistory> Client::History(const std::string& household) {
-  Impl& d = *impl_;
-  return d.Query([&](protocol::Request::Builder r) { r.initHouseholdHistory().setHousehold(household); },
-                 [&](protocol::Response::Reader r) -> StatusOr<VerifiedHistory> {
-                   if (!r.isHouseholdHistory()) return BadReply("expected a household history");
-                   return d.ReadHistory(r.getHouseholdHistory(), household);
-                 },
-                 AbsentHousehold(household));
+  HistoryPages pages(household);
+  return RestOfHistory(*impl_, household, pages, 0);
 }
 
 StatusOr<HouseholdStatusReply> Client::HouseholdStatus(const std::string& household) {
   Impl& d = *impl_;
-  return d.Query([&](protocol::Request::Builder r) { r.initHouseholdStatus().setHousehold(household); },
-                 [&](protocol::Response::Reader r) -> StatusOr<HouseholdStatusReply> {
-                   if (!r.isHouseholdStatus()) return BadReply("expected a household status");
-                   auto h = r.getHouseholdStatus();
-                   HouseholdStatusReply out;
-                   ASSIGN_OR_RETURN(out.history, d.ReadHistory(h.getHistory(), household));
-                   out.json = TextString(h.getJson());
-                   return out;
-                 },
-                 AbsentHousehold(household));
+  HistoryPages pages(household);
+  HouseholdStatusReply out;
+  ASSIGN_OR_RETURN(std::optional<uint64_t> next,
+                   d.Query([&](protocol::Request::Builder r) { r.initHouseholdStatus().setHousehold(household); },
+                           [&](protocol::Response::Reader r) -> StatusOr<std::optional<uint64_t>> {
+                             if (!r.isHouseholdStatus()) return BadReply("expected a household status");
+                             auto h = r.getHouseholdStatus();
+                             out.json = TextString(h.getJson());
+                             return pages.Add(h.getHistory(), 0);
+                           },
+                           AbsentHousehold(household)));
+  ASSIGN_OR_RETURN(out.history, RestOfHistory(d, household, pages, next));
+  return out;
 }
 
 StatusOr<std::string> Client::Report(const std::string& by, const std::string& area) {

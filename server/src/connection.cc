@@ -1,4 +1,5 @@
 #include "connection.h"
+#include "log_redact.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -110,7 +111,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   auto Ended(const char* what) {
     return [self = this->shared_from_this(), what](std::exception_ptr e) {
       if (!e) return;
-      spdlog::error("conn {} from {}: {}; closing", self->id_, self->peer_, ExceptionStatus(e, what).message());
+      spdlog::error("conn {} from {}: {}; closing", self->id_, self->peer_, Redacted(ExceptionStatus(e, what).message()));
       self->HardClose("internal error");
     };
   }
@@ -325,7 +326,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       // A bug or out of memory: an error reply, then the connection closes
       // (its state is not known to be sound); other connections go on.
       const Status s = ExceptionStatus(std::current_exception(), "handling a request");
-      spdlog::error("conn {} from {}: {}", id_, peer_, s.message());
+      spdlog::error("conn {} from {}: {}", id_, peer_, Redacted(s.message()));
       Fail(id, s);
     }
   }
@@ -348,7 +349,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         reply = self->ctx_.handler.Query(who, shared->Root<protocol::Request>());
       } catch (...) {
         const Status s = ExceptionStatus(std::current_exception(), "answering a query");
-        spdlog::error("conn {} from {}: {}", self->id_, self->peer_, s.message());
+        spdlog::error("conn {} from {}: {}", self->id_, self->peer_, Redacted(s.message()));
         reply = self->ctx_.handler.ErrorReply(id, s);
       }
       asio::post(self->executor_, [self, reply = std::move(reply)]() mutable { self->FinishQuery(std::move(reply)); });
@@ -402,7 +403,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
           if (committed) ctx.EventsCommitted();
         } catch (...) {
           spdlog::error("conn {} from {}: {}; closing", self->id_, self->peer_,
-                        ExceptionStatus(std::current_exception(), "handing over an append's outcomes").message());
+                        Redacted(ExceptionStatus(std::current_exception(), "handing over an append's outcomes").message()));
           try {
             self->ForceClose();
           } catch (...) {
@@ -444,7 +445,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         reply = ctx_.handler.AppendReply(id, plan, outcomes);
       } catch (...) {
         const Status s = ExceptionStatus(std::current_exception(), "encoding an append reply");
-        spdlog::error("conn {} from {}: {}", id_, peer_, s.message());
+        spdlog::error("conn {} from {}: {}", id_, peer_, Redacted(s.message()));
         reply = ctx_.handler.ErrorReply(id, s);
       }
       Send(std::move(reply));
@@ -470,7 +471,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         frame = ctx_.handler.EventBatch(id, next, batch, &count);
       } catch (...) {
         frame = ExceptionStatus(std::current_exception(), "reading events for a subscription");
-        spdlog::error("conn {} from {}: {}", id_, peer_, frame.status().message());
+        spdlog::error("conn {} from {}: {}", id_, peer_, Redacted(frame.status().message()));
       }
       if (!frame.ok()) {
         Send(ctx_.handler.ErrorReply(id, frame.status()));
@@ -531,7 +532,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
 
   // Error reply, then close once the queue is flushed.
   void Fail(uint64_t id, const Status& s) {
-    spdlog::warn("conn {} from {}: {} ({}): closing", id_, peer_, s.reason(), s.message());
+    spdlog::warn("conn {} from {}: {} ({}): closing", id_, peer_, s.reason(), Redacted(s.message()));
     Send(ctx_.handler.ErrorReply(id, s));
     CloseAfterFlush(s.reason());
   }

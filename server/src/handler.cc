@@ -1,4 +1,6 @@
 #include "handler.h"
+#include "history_page.h"
+#include "log_redact.h"
 
 #include <capnp/message.h>
 #include <fmt/format.h>
@@ -114,8 +116,9 @@ std::string RequestHandler::AbsenceReply(uint64_t id, const Status& status, cons
   return Encode(msg);
 }
 
-Status RequestHandler::FillHistory(protocol::HouseholdHistory::Builder out, const std::string& household,
+Status RequestHandler::FillHistory(protocol::HouseholdHistory::Builder out, protocol::HouseholdQuery::Reader query,
                                    std::optional<Ledger::HeadEvidence>* absence) const {
+  const std::string household = TextString(query.getHousehold());
   if (household.empty()) return InvalidArgumentError("household: must not be empty", reason::kMissingField);
   // The heads proof first: the events shown are those of its checkpoint.
   ASSIGN_OR_RETURN(Ledger::HeadEvidence evidence, ledger_.ProveHead({heads::EntityKind::kHousehold, household}));
@@ -125,24 +128,21 @@ Status RequestHandler::FillHistory(protocol::HouseholdHistory::Builder out, cons
     *absence = std::move(evidence);
     return NotFoundError(fmt::format("household {} has no events", household), reason::kUnknownHousehold);
   }
-  if (seqs.size() > options_.max_history) {
-    return ResourceExhaustedError(
-        fmt::format("household {} has {} events; the reply limit is {}", household, seqs.size(), options_.max_history),
-        reason::kHistoryTooLong);
-  }
-  std::vector<std::string> leaves;
-  leaves.reserve(seqs.size());
-  for (uint64_t seq : seqs) {
-    ASSIGN_OR_RETURN(std::string leaf, ledger_.LeafBytes(seq));
+  ASSIGN_OR_RETURN(HistoryPage page,
+                   ReadHistoryPage(ledger_, seqs, query.getFromSeq(), query.getLimit(),
+                                   {options_.history_page_events, options_.history_page_bytes}));
+  for (std::string& leaf : page.leaves) {
     if (options_.faults.event_leaf) options_.faults.event_leaf(leaf);
-    leaves.push_back(std::move(leaf));
   }
-  if (options_.faults.history_leaves) options_.faults.history_leaves(leaves);
+  if (options_.faults.history_leaves) options_.faults.history_leaves(page.leaves);
+  if (options_.faults.history_next) options_.faults.history_next(page.next_seq);
   out.setHousehold(household);
-  auto list = out.initLeaves(leaves.size());
-  for (size_t i = 0; i < leaves.size(); ++i) list.set(i, AsData(leaves[i]));
+  auto list = out.initLeaves(page.leaves.size());
+  for (size_t i = 0; i < page.leaves.size(); ++i) list.set(i, AsData(page.leaves[i]));
+  out.setNextSeq(page.next_seq);
   RETURN_IF_ERROR(FillHeads(out.initHeads(), evidence));
-  return FillInclusion(out.initProof(), seqs.back(), evidence.tree_size);
+  if (page.seqs.empty()) return OkStatus();   // fromSeq beyond the last event: no proof
+  return FillInclusion(out.initProof(), page.seqs.back(), evidence.tree_size);
 }
 
 std::string RequestHandler::Query(const Identity& who, protocol::Request::Reader request) const {
@@ -187,13 +187,13 @@ std::string RequestHandler::Query(const Identity& who, protocol::Request::Reader
         break;
       }
       case protocol::Request::HOUSEHOLD_HISTORY:
-        s = FillHistory(r.initHouseholdHistory(), TextString(request.getHouseholdHistory().getHousehold()), &absence);
+        s = FillHistory(r.initHouseholdHistory(), request.getHouseholdHistory(), &absence);
         break;
       case protocol::Request::HOUSEHOLD_STATUS: {
         std::string code = TextString(request.getHouseholdStatus().getHousehold());
         auto out = r.initHouseholdStatus();
         out.setHousehold(code);
-        s = FillHistory(out.initHistory(), code, &absence);
+        s = FillHistory(out.initHistory(), request.getHouseholdStatus(), &absence);
         if (s.ok()) {
           auto json = projections_.HouseholdJson(code);
           if (json.ok() && options_.faults.status_json) options_.faults.status_json(*json);
@@ -301,7 +301,7 @@ std::string RequestHandler::Query(const Identity& who, protocol::Request::Reader
     // Not the request's fault (a bug, out of memory): an error reply, and
     // the connection goes on.
     s = ExceptionStatus(std::current_exception(), "answering the request");
-    spdlog::error("request {} from {} '{}': {}", id, RoleName(who.role), who.name, s.message());
+    spdlog::error("request {} from {} '{}': {}", id, RoleName(who.role), who.name, Redacted(s.message()));
     absence.reset();
   }
   if (!s.ok() && absence) return AbsenceReply(id, s, *absence);

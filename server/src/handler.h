@@ -91,9 +91,10 @@ class RequestHandler {
  private:
   // Fills an InclusionProof of `seq` at `tree_size` (0: latest checkpoint).
   Status FillInclusion(protocol::InclusionProof::Builder out, uint64_t seq, uint64_t tree_size) const;
-  // A household's events up to the heads proof's size, with both proofs.
+  // A page of a household's events up to the heads proof's size (the
+  // query's fromSeq and limit, docs/protocol.md §3.2), with both proofs.
   // NotFound (UNKNOWN_HOUSEHOLD) with `*absence` set when it has none.
-  Status FillHistory(protocol::HouseholdHistory::Builder out, const std::string& household,
+  Status FillHistory(protocol::HouseholdHistory::Builder out, protocol::HouseholdQuery::Reader query,
                      std::optional<Ledger::HeadEvidence>* absence) const;
   // The heads proof of `evidence` (ledger.h ProveHead).
   Status FillHeads(protocol::HeadsProof::Builder out, const Ledger::HeadEvidence& evidence) const;

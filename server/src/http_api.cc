@@ -12,15 +12,20 @@
 #include "ledger/heads.h"
 #include "ledger/merkle.h"
 #include "ledger/reasons.h"
+#include "ledger/utf8.h"
+#include "history_page.h"
 
 namespace ledger::net {
 namespace {
 
 using nlohmann::json;
 
-constexpr size_t kMaxHistoryEvents = 100000;
+// Every reply is dumped with invalid UTF-8 replaced (U+FFFD), never thrown
+// on: texts from the store are checked on append, but a message may quote
+// what a request sent.
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"; }
 
-HttpReply Json(const json& j) { return HttpReply{200, "application/json", j.dump() + "\n"}; }
+HttpReply Json(const json& j) { return HttpReply{200, "application/json", Dump(j)}; }
 HttpReply JsonText(std::string text) {
   if (text.empty() || text.back() != '\n') text.push_back('\n');
   return HttpReply{200, "application/json", std::move(text)};
@@ -42,7 +47,8 @@ StatusOr<uint64_t> ParseNumber(std::string_view text, std::string_view what) {
 }
 
 // Splits "a/b?x=1&y=2" into path segments and query parameters. Values are
-// taken verbatim (codes and numbers need no escaping); '%' is refused.
+// taken verbatim (codes and numbers need no escaping); '%' is refused, and
+// so is a target that is not valid UTF-8 (400 BAD_TARGET).
 struct Target {
   std::vector<std::string> segments;
   std::map<std::string, std::string> query;
@@ -50,6 +56,9 @@ struct Target {
 
 StatusOr<Target> ParseTarget(std::string_view target) {
   Target t;
+  if (size_t bad = FirstInvalidUtf8(target); bad != target.size()) {
+    return InvalidArgumentError(fmt::format("the target is not valid UTF-8 (at byte {})", bad), reason::kBadTarget);
+  }
   if (target.find('%') != std::string_view::npos) {
     return InvalidArgumentError("percent-encoded targets are not accepted", reason::kBadTarget);
   }
@@ -170,23 +179,38 @@ class Router {
     return Json(j);
   }
 
+  // A page of the household's events (docs/protocol.md §3.2):
+  // ?from=SEQ&limit=N; the body is the array of events, and when more
+  // follow, X-Next-From and a Link rel="next" header say where.
   StatusOr<HttpReply> History(const std::string& household) {
     ASSIGN_OR_RETURN(auto seqs, ctx_.ledger.HouseholdSeqs(household));
     if (seqs.empty()) {
       return NotFoundError(fmt::format("household {} has no events", household), reason::kUnknownHousehold);
     }
-    if (seqs.size() > kMaxHistoryEvents) {
-      return ResourceExhaustedError(fmt::format("household {} has {} events; at most {} are served", household,
-                                                seqs.size(), kMaxHistoryEvents),
-                                    reason::kHistoryTooLong);
+    uint64_t from = 0, limit = 0;
+    if (t_.query.count("from")) {
+      ASSIGN_OR_RETURN(from, ParseNumber(Param("from", ""), "from"));
     }
+    if (t_.query.count("limit")) {
+      ASSIGN_OR_RETURN(limit, ParseNumber(Param("limit", ""), "limit"));
+    }
+    const ServerOptions& o = ctx_.options;
+    ASSIGN_OR_RETURN(HistoryPage page,
+                     ReadHistoryPage(ctx_.ledger, seqs, from, limit, {o.history_page_events, o.history_page_bytes}));
     json events = json::array();
-    for (uint64_t seq : seqs) {
-      ASSIGN_OR_RETURN(std::string leaf, ctx_.ledger.LeafBytes(seq));
+    for (const std::string& leaf : page.leaves) {
       ASSIGN_OR_RETURN(json e, EventToJson(leaf));
       events.push_back(std::move(e));
     }
-    return Json(events);
+    HttpReply reply = Json(events);
+    if (page.next_seq != 0) {
+      const std::string next = std::to_string(page.next_seq);
+      reply.headers.push_back({"X-Next-From", next});
+      std::string link = fmt::format("</v1/households/{}/history?from={}", household, next);
+      if (limit != 0) link += fmt::format("&limit={}", limit);
+      reply.headers.push_back({"Link", link + ">; rel=\"next\""});
+    }
+    return reply;
   }
 
   // GET /v1/heads/{household|officer|agency}/ID: what the log commits to
@@ -253,7 +277,7 @@ unsigned HttpStatusOf(const Status& s) {
 
 HttpReply HttpError(const Status& s) {
   json j = {{"error", {{"code", std::string(StatusCodeName(s.code()))}, {"reason", s.reason()}, {"message", s.message()}}}};
-  return HttpReply{HttpStatusOf(s), "application/json", j.dump() + "\n"};
+  return HttpReply{HttpStatusOf(s), "application/json", Dump(j)};
 }
 
 HttpReply HttpRoutes::Get(std::string_view target) const {

@@ -8,7 +8,7 @@
 //   GET /v1/events/SEQ/proof[?size=N]          inclusion proof (= `ledger prove --json`)
 //   GET /v1/consistency?old=A[&new=B]          consistency proof (= `ledger consistency --json`)
 //   GET /v1/households/CODE                    household status (projection)
-//   GET /v1/households/CODE/history            the household's events, oldest first
+//   GET /v1/households/CODE/history[?from=SEQ&limit=N]   a page of its events, oldest first (X-Next-From)
 //   GET /v1/report?by=province[&area=CODE]     area progress (= `ledger-replay report --json`)
 //   GET /healthz                               {"ok": true, "size": N}
 //
@@ -26,6 +26,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "ledger/status.h"
 #include "server_context.h"
@@ -36,6 +38,7 @@ struct HttpReply {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;   // more response headers (a history page's next)
 };
 
 // The HTTP status for a Status code (200 for OK).

@@ -1,4 +1,5 @@
 #include "http_listener.h"
+#include "log_redact.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -58,7 +59,7 @@ struct HttpListener::Impl {
       // A session that throws ends (its stream closes) with a log line; so
       // does one that cannot be started. The listener goes on.
       auto ended = [id](std::exception_ptr e) {
-        if (e) spdlog::error("http {}: {}; closed", id, ExceptionStatus(e, "the session").message());
+        if (e) spdlog::error("http {}: {}; closed", id, Redacted(ExceptionStatus(e, "the session").message()));
       };
       try {
         if (tls) {
@@ -83,7 +84,7 @@ struct HttpListener::Impl {
     }
     auto who = PeerIdentity(stream.native_handle());
     if (!who.ok()) {
-      spdlog::warn("http {}: refused: {}", id, who.status().ToString());
+      spdlog::warn("http {}: refused: {}", id, Redacted(who.status().ToString()));
       co_return;
     }
     spdlog::info("http {}: open ({} {}, TLS)", id, RoleName(who->role), who->name);
@@ -160,13 +161,14 @@ struct HttpListener::Impl {
         } else {
           reply = co_await Route(identity, std::string(req.target()));
         }
-        if (reply.status >= 500) spdlog::error("http {}: {} -> {}", id, std::string(req.target()), reply.status);
+        if (reply.status >= 500) spdlog::error("http {}: {} -> {}", id, RedactedTarget(std::string_view(req.target().data(), req.target().size())), reply.status);
       }
       http::response<http::string_body> res{static_cast<http::status>(reply.status), version};
       res.set(http::field::server, "ledgerd");
       res.set(http::field::content_type, reply.content_type);
       res.set(http::field::cache_control, "no-store");
       if (reply.status == 405) res.set(http::field::allow, "GET, HEAD");
+      for (const auto& [name, value] : reply.headers) res.set(name, value);
       res.keep_alive(keep_alive && !ctx.draining);
       res.body() = std::move(reply.body);
       res.prepare_payload();

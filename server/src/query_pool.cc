@@ -1,4 +1,5 @@
 #include "query_pool.h"
+#include "log_redact.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -50,7 +51,7 @@ void QueryPool::Work() {
     try {
       task();
     } catch (...) {
-      spdlog::error("{}", ExceptionStatus(std::current_exception(), "a blocking-pool task").message());
+      spdlog::error("{}", Redacted(ExceptionStatus(std::current_exception(), "a blocking-pool task").message()));
     }
     task = nullptr;   // its captures go before the count does
     lock.lock();

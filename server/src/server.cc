@@ -1,6 +1,7 @@
 // Server: the listening socket, the TLS context, the I/O threads and the
 // orderly shutdown. Connections live in connection.cc.
 #include "ledger/net/server.h"
+#include "log_redact.h"
 #include "ledger/reasons.h"
 
 #include <openssl/ssl.h>
@@ -141,7 +142,7 @@ struct Server::Impl {
           StartPlainConnection(ctx, std::move(socket));
         }
       } catch (...) {
-        spdlog::error("{}", ExceptionStatus(std::current_exception(), "starting a connection").message());
+        spdlog::error("{}", Redacted(ExceptionStatus(std::current_exception(), "starting a connection").message()));
       }
     }
   }
@@ -239,7 +240,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(std::unique_ptr<Impl> impl) {
     } catch (...) {
       s = ExceptionStatus(std::current_exception(), "warming the leaf index");
     }
-    if (!s.ok()) spdlog::error("leaf index: {}", s.ToString());
+    if (!s.ok()) spdlog::error("leaf index: {}", Redacted(s.ToString()));
   });
   asio::co_spawn(d.acceptor.get_executor(), d.Accept(), [](std::exception_ptr e) {
     if (e) spdlog::error("{}; no longer accepting connections", ExceptionStatus(e, "the listener").message());
@@ -254,7 +255,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(std::unique_ptr<Impl> impl) {
           d.ioc.run();
           return;
         } catch (...) {
-          spdlog::error("{}", ExceptionStatus(std::current_exception(), "an I/O handler").message());
+          spdlog::error("{}", Redacted(ExceptionStatus(std::current_exception(), "an I/O handler").message()));
         }
       }
     });

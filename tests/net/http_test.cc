@@ -18,6 +18,7 @@
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "net_fixture.h"
+#include "support/http_get.h"
 #include "support/loopback_socket.h"
 
 namespace ledger {
@@ -26,74 +27,13 @@ namespace {
 using nlohmann::json;
 using testing::NetFixture;
 
-struct HttpResult {
-  int status = 0;
-  std::string headers;
-  std::string body;
-  std::string error;   // connection / TLS failure
-};
-
 using testing::ConnectLoopback;
+using testing::HttpResult;
+using testing::PlainGet;
 
-HttpResult Parse(const std::string& raw) {
-  HttpResult r;
-  size_t end = raw.find("\r\n\r\n");
-  if (raw.rfind("HTTP/1.1 ", 0) != 0 || end == std::string::npos) {
-    r.error = "not an HTTP response: " + raw.substr(0, 80);
-    return r;
-  }
-  r.status = std::stoi(raw.substr(9, 3));
-  r.headers = raw.substr(0, end);
-  r.body = raw.substr(end + 4);
-  return r;
-}
-
-std::string Request(const std::string& method, const std::string& target) {
-  return method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-}
-
-HttpResult PlainGet(uint16_t port, const std::string& target, const std::string& method = "GET") {
-  int fd = ConnectLoopback(port);
-  if (fd < 0) return HttpResult{0, "", "", "connect failed"};
-  std::string req = Request(method, target);
-  (void)!::write(fd, req.data(), req.size());
-  std::string raw;
-  char buf[16384];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) raw.append(buf, n);
-  ::close(fd);
-  return Parse(raw);
-}
-
-// HTTPS with a client certificate (none when `cert` is empty).
 HttpResult TlsGet(uint16_t port, const std::string& target, const std::string& ca, const std::string& cert,
                   const std::string& key) {
-  HttpResult r;
-  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-  SSL_CTX_load_verify_locations(ctx, ca.c_str(), nullptr);
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-  if (!cert.empty()) {
-    SSL_CTX_use_certificate_chain_file(ctx, cert.c_str());
-    SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM);
-  }
-  int fd = ConnectLoopback(port);
-  SSL* ssl = SSL_new(ctx);
-  SSL_set_fd(ssl, fd);
-  SSL_set1_host(ssl, "127.0.0.1");
-  std::string raw;
-  if (fd < 0 || SSL_connect(ssl) != 1) {
-    r.error = "TLS handshake failed";
-  } else {
-    std::string req = Request("GET", target);
-    if (SSL_write(ssl, req.data(), static_cast<int>(req.size())) <= 0) r.error = "TLS write failed";
-    char buf[16384];
-    for (int n; (n = SSL_read(ssl, buf, sizeof buf)) > 0;) raw.append(buf, n);
-  }
-  SSL_free(ssl);
-  SSL_CTX_free(ctx);
-  if (fd >= 0) ::close(fd);
-  if (!r.error.empty()) return r;
-  if (raw.empty()) return HttpResult{0, "", "", "no response (connection closed)"};
-  return Parse(raw);
+  return testing::HttpsGet(port, target, ca, cert, key);
 }
 
 class HttpApiTest : public ::testing::Test {
@@ -243,6 +183,28 @@ TEST_F(HttpApiTest, ErrorsAreJsonWithStableReasons) {
   EXPECT_EQ(Get("/healthz").status, 200);
 }
 
+// Bytes that are not UTF-8 anywhere in the target (the path, a query
+// value) are a 400 with a JSON reason, never a 500; so is percent-encoding.
+TEST_F(HttpApiTest, TargetsThatAreNotUtf8Are400WithAReason) {
+  const std::string house = testing::World::HouseCode(1);
+  for (const std::string& target : std::vector<std::string>{
+           "/v1/households/" + house + "\xFF",
+           "/v1/households/\xFF/history",
+           "/v1/events/\xC0\xAF",
+           "/v1/report?by=province&area=33\xFF",
+           "/v1/households/" + house + "/history?from=\xED\xA0\x80",
+           "/v1/households/%FF",
+       }) {
+    HttpResult r = Get(target);
+    EXPECT_EQ(r.status, 400) << target << ": " << r.error << r.body;
+    json e = json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+    ASSERT_TRUE(e.is_object()) << r.body;
+    EXPECT_EQ(e["error"]["reason"], "BAD_TARGET") << target << ": " << r.body;
+    EXPECT_FALSE(e["error"]["message"].get<std::string>().empty());
+  }
+  EXPECT_EQ(Get("/healthz").status, 200);
+}
+
 TEST_F(HttpApiTest, EveryRoleWithACertificateReadsNobodyWithoutOne) {
   for (const char* who : {"pho-33", "mirror", "operator"}) {
     HttpResult r = TlsGet(port_, "/healthz", f_.Cert("ca"), f_.Cert(who), f_.Key(who));
@@ -290,7 +252,7 @@ TEST(HttpDevInsecureTest, PlainHttpOnLoopbackOnlyAndReadOnly) {
   char buf[4096];
   for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) raw.append(buf, n);
   ::close(fd);
-  EXPECT_EQ(Parse(raw).status, 400) << raw;
+  EXPECT_EQ(testing::ParseHttpResponse(raw).status, 400) << raw;
   EXPECT_EQ(PlainGet(port, "/healthz").status, 200);
 }
 

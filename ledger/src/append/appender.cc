@@ -42,9 +42,11 @@
 #include <kj/exception.h>
 
 #include "append/ledger_impl.h"
+#include "ledger/event_limits.h"
 #include "ledger/heads.h"
 #include "ledger/reasons.h"
 #include "tree/heads_batch.h"
+#include "wire/body_limits.h"
 
 namespace ledger {
 namespace {
@@ -89,6 +91,11 @@ void Ledger::Impl::Prepare(PendingEvent& p) {
   try {
     auto body = p.message->Root<schema::SignedBody>();
     if (Status s = CheckShape(body); !s.ok()) {
+      p.early_error = s;
+      return;
+    }
+    // Texts are UTF-8 and short, lists short (ledger/event_limits.h).
+    if (Status s = CheckBodyLimits(body.getBody()); !s.ok()) {
       p.early_error = s;
       return;
     }
@@ -170,6 +177,10 @@ void Ledger::AppendAsync(std::vector<std::string> signed_bodies, AppendCallback 
     PendingEvent& p = pending[i];
     p.request = request;
     p.index = i;
+    if (Status s = CheckEventSize(signed_bodies[i].size()); !s.ok()) {  // before copying it to parse it
+      p.early_error = s;
+      continue;
+    }
     auto msg = MessageBytes::Parse(signed_bodies[i], /*framed=*/true);
     if (!msg.ok()) {
       p.early_error = msg.status();

@@ -8,6 +8,7 @@
 // Base64 is decoded strictly (padded, canonical, no whitespace).
 #include "ledger/note.h"
 #include "ledger/reasons.h"
+#include "ledger/utf8.h"
 
 #include <algorithm>
 #include <utility>
@@ -26,42 +27,6 @@ Status Malformed(std::string why) {
 Status BadKey(std::string why) { return InvalidArgumentError(why, reason::kBadNoteKey); }
 Status BadCheckpoint(std::string why) {
   return InvalidArgumentError("malformed checkpoint: " + why, reason::kBadCheckpoint);
-}
-
-// Decodes one UTF-8 sequence at the start of `s` (non-empty). Returns the code
-// point and its length in bytes, or {-1, 1} for an invalid sequence
-// (truncated, overlong, surrogate, or above U+10FFFF), like Go's
-// utf8.DecodeRune returning (RuneError, 1).
-std::pair<int32_t, size_t> DecodeRune(std::string_view s) {
-  const auto b = [&](size_t i) { return static_cast<uint8_t>(s[i]); };
-  const uint8_t b0 = b(0);
-  if (b0 < 0x80) return {b0, 1};
-  size_t n;
-  uint8_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  int32_t r;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    n = 2;
-    r = b0 & 0x1F;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    n = 3;
-    r = b0 & 0x0F;
-    if (b0 == 0xE0) lo = 0xA0;  // no overlongs
-    if (b0 == 0xED) hi = 0x9F;  // no surrogates
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    n = 4;
-    r = b0 & 0x07;
-    if (b0 == 0xF0) lo = 0x90;  // no overlongs
-    if (b0 == 0xF4) hi = 0x8F;  // <= U+10FFFF
-  } else {
-    return {-1, 1};
-  }
-  if (s.size() < n || b(1) < lo || b(1) > hi) return {-1, 1};
-  r = (r << 6) | (b(1) & 0x3F);
-  for (size_t i = 2; i < n; ++i) {
-    if (b(i) < 0x80 || b(i) > 0xBF) return {-1, 1};
-    r = (r << 6) | (b(i) & 0x3F);
-  }
-  return {r, n};
 }
 
 // Go's unicode.IsSpace.

@@ -36,8 +36,10 @@
 
 #include "ledger/event.h"
 #include "ledger/event_codec.h"
+#include "ledger/event_limits.h"
 #include "ledger/merkle.h"
 #include "ledger/reasons.h"
+#include "wire/body_limits.h"
 
 namespace ledger {
 namespace {
@@ -568,7 +570,11 @@ StatusOr<std::string> BodyFromJson(const nlohmann::json& event) {
       }
     }
     FillPayload(payload, kind, fields, "");
-    return CanonicalBytes(body.asReader());
+    // The ledger's input limits, before anything is signed or sent.
+    RETURN_IF_ERROR(CheckBodyLimits(body.asReader()));
+    std::string canonical = CanonicalBytes(body.asReader());
+    RETURN_IF_ERROR(CheckEventSize(canonical.size()));
+    return canonical;
   } catch (const BadJson& e) {
     return ToStatus(e);
   } catch (const kj::Exception& e) {
@@ -581,7 +587,9 @@ StatusOr<std::string> SignBodyBytes(std::string_view body_canonical, const Priva
   if (!parsed.ok()) return InvalidArgumentError("body: " + parsed.status().message(), reason::kMalformedMessage);
   try {
     if (!parsed->IsCanonical()) return InvalidArgumentError("body: not canonical", reason::kMalformedMessage);
-    return SignBody(parsed->Root<schema::EventBody>(), key);
+    std::string signed_body = SignBody(parsed->Root<schema::EventBody>(), key);
+    RETURN_IF_ERROR(CheckEventSize(signed_body.size()));
+    return signed_body;
   } catch (const kj::Exception& e) {
     return InvalidArgumentError(std::string("body: ") + e.getDescription().cStr(), reason::kMalformedMessage);
   }

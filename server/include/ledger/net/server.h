@@ -53,6 +53,8 @@ struct ServerFaults {
   std::function<void(std::string& note)> checkpoint;
   // Edits a household history's leaves (drop the last, drop one in the middle).
   std::function<void(std::vector<std::string>& leaves)> history_leaves;
+  // Edits a history page's nextSeq (0: claim the page is the last).
+  std::function<void(uint64_t& next_seq)> history_next;
   // Edits the projection's status JSON of a household.
   std::function<void(std::string& json)> status_json;
   // Edits the seqs of the registry events sent for an officer (hide a revocation).
@@ -113,7 +115,11 @@ struct ServerOptions {
   size_t max_output_bytes = 4u << 20;          // queued replies per connection
   size_t max_subscriptions = 4;                // per connection
   size_t subscribe_batch = 256;
-  size_t max_history = 100000;                 // events per household reply
+  // A household history reply is a page (docs/protocol.md §3.2): at most
+  // this many events (a request's limit may ask for fewer) and this many
+  // bytes of leaves (but always one event), so no household outgrows a frame.
+  size_t history_page_events = 10000;
+  size_t history_page_bytes = 4u << 20;
   uint32_t pushback_retry_ms = 50;
 
   std::chrono::milliseconds handshake_timeout{5000};   // accept to identity known (pending)
