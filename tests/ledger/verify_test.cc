@@ -294,6 +294,18 @@ TEST_F(VerifyTest, BodyFieldChangedNamesThatSeq) {
   EXPECT_TRUE(HasKind(r, "index")) << Describe(r);
 }
 
+TEST_F(VerifyTest, RecordedAtNotAfterThePreviousEventIsNamed) {
+  {
+    RawStore raw(Dir());
+    int64_t before = 0;
+    Reencode(raw.Event(149), [&](schema::Envelope::Builder e) { before = e.getRecordedAt(); });
+    raw.SetEvent(150, Reencode(raw.Event(150), [&](schema::Envelope::Builder e) { e.setRecordedAt(before); }));
+  }
+  VerifyReport r = Verify();
+  ExpectOnlySeqs(r, {150});
+  EXPECT_TRUE(HasKind(r, "recorded_at")) << Describe(r);
+}
+
 TEST_F(VerifyTest, SeqFieldChangedNamesThatSeq) {
   {
     RawStore raw(Dir());

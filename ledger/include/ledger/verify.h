@@ -16,7 +16,8 @@
 //     recorded for that seq: the Merkle tree's leaf and the next event's
 //     prevHash ("leaf_hash"); prevHash = leaf hash of seq-1, zeros for 0
 //     ("prev_hash"); householdPrev names the same household's previous event
-//     and its hash, or none for its first ("household_link");
+//     and its hash, or none for its first ("household_link"); recordedAt
+//     strictly increases with seq ("recorded_at");
 //   * the trust chain, replayed with KeyRegistry: AgencyRegistered signed by
 //     the root key, OfficerRegistered/Revoked by the agency's key, other
 //     events by a registered, non-revoked officer of the body's agency

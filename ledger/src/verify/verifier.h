@@ -123,6 +123,9 @@ class Verifier {
   uint64_t next_seq_ = 0;
   std::optional<Pending> pending_;
   std::optional<Hash> last_hash_ = Hash{};  // agreed leaf hash of next_seq_-1 (zeros before 0)
+  // (seq, recordedAt) of the last decoded event, and of the last one not
+  // found altered: the baseline of the "recorded_at" check.
+  std::optional<std::pair<uint64_t, int64_t>> previous_recorded_at_, trusted_recorded_at_;
   HouseholdHeads heads_;
   std::unordered_set<uint64_t> unreliable_;  // undecodable or altered events
   std::map<uint64_t, uint64_t> missing_;     // missing events: [begin, end)

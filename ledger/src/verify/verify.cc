@@ -255,6 +255,22 @@ Head* Verifier::CheckEvent(Chunk& chunk, const EventItem& item) {
                                      ShortHash(item.prev_hash), ShortHash(*last_hash_),
                                      seq == 0 ? std::string("nothing (zeros)") : fmt::format("event {}", seq - 1))));
   }
+  // The server's clock as the appender stamps it: strictly increasing with
+  // seq (schemas/ledger.capnp, docs/formats.md §1.1), so an as-of replay
+  // cuts the log at one place. A rewritten or reordered event breaks it.
+  // Compared with the last event whose bytes the rest of the store agrees
+  // with (decided by now), so an altered event does not cast blame on the
+  // untouched one after it.
+  if (previous_recorded_at_ && !Unreliable(previous_recorded_at_->first)) {
+    trusted_recorded_at_ = *previous_recorded_at_;
+  }
+  if (trusted_recorded_at_ && item.recorded_at_ns <= trusted_recorded_at_->second) {
+    sink_.Add(SeqProblem("recorded_at", seq,
+                         fmt::format("event {}: recordedAt {} ns is not after {} ns, the recordedAt of event {}",
+                                     seq, item.recorded_at_ns, trusted_recorded_at_->second,
+                                     trusted_recorded_at_->first)));
+  }
+  previous_recorded_at_.emplace(seq, item.recorded_at_ns);
   Head* head = CheckHouseholdLink(item);
   CheckTrust(chunk, item);
   return head;
