@@ -185,11 +185,9 @@ std::function<std::optional<heads::EntityId>(const Status&)> AbsentHousehold(con
     return heads::EntityId{heads::EntityKind::kHousehold, household};
   };
 }
-}  // namespace
 
 // The pages of a history after the first (docs/protocol.md §3.2), then the
 // check of the whole.
-namespace {
 StatusOr<VerifiedHistory> RestOfHistory(Client::Impl& d, const std::string& household, HistoryPages& pages,
                                         std::optional<uint64_t> from) {
   while (from) {

@@ -1,6 +1,4 @@
 #include "handler.h"
-#include "history_page.h"
-#include "log_redact.h"
 
 #include <capnp/message.h>
 #include <fmt/format.h>
@@ -12,6 +10,8 @@
 #include "ledger/net/protocol_codec.h"
 #include "ledger/note.h"
 #include "ledger/reasons.h"
+#include "history_page.h"
+#include "log_redact.h"
 
 namespace ledger::net {
 namespace {
