@@ -73,6 +73,11 @@ int main(int argc, char** argv) {
                  "the same, per identity")
       ->capture_default_str();
   app.add_option("--max-queued-events", max_queue, "ledger queue size before pushback")->capture_default_str();
+  uint64_t min_free_mb = 256;
+  app.add_option("--min-free-mb", min_free_mb,
+                 "free-space floor: below this many MiB free on the store's file system, appends fail with "
+                 "STORE_FULL until space is freed (0: none)")
+      ->capture_default_str();
   app.add_option("--idle-timeout-ms", idle_ms)->capture_default_str();
   app.add_option("--frame-timeout-ms", frame_ms)->capture_default_str();
   app.add_option("--write-timeout-ms", write_ms)->capture_default_str();
@@ -137,6 +142,15 @@ int main(int argc, char** argv) {
                  "event's, 1 ns apart, until the clock catches up",
                  static_cast<double>(previous_ns - now_ns) / 1e9, ledger::FormatTimestampNs(previous_ns),
                  ledger::FormatTimestampNs(now_ns));
+  };
+  ledger_options.min_free_bytes = min_free_mb << 20;
+  // Storage faults (docs/operations.md): appends pause on a retryable store
+  // error and resume by themselves; the operator sees both, with the cause.
+  ledger_options.on_appends_paused = [](const ledger::Status& cause) {
+    spdlog::error("appends paused ({}): {}", cause.reason(), cause.message());
+  };
+  ledger_options.on_appends_resumed = [](const ledger::Status& cause, int64_t paused_ns) {
+    spdlog::warn("appends resumed after {:.1f} s paused ({})", static_cast<double>(paused_ns) / 1e9, cause.reason());
   };
   auto store = ledger::Ledger::Open(data, std::move(*key), ledger_options);
   if (!store.ok()) {

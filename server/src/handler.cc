@@ -33,6 +33,7 @@ uint32_t RequestHandler::RetryAfterMs(const Status& s) const {
     return options_.connection_retry_ms;
   }
   if (s.reason() == reason::kQueryQueueFull) return options_.query_retry_ms;
+  if (s.reason() == reason::kStoreFull || s.reason() == reason::kStoreIo) return options_.store_retry_ms;
   return 0;
 }
 

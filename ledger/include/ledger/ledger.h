@@ -72,6 +72,19 @@ struct LedgerOptions {
   // on at previous recordedAt + 1 ns until the clock catches up. Must be
   // quick; what it throws is ignored. ledgerd logs a warning.
   std::function<void(int64_t previous_ns, int64_t now_ns)> on_clock_step_back;
+  // Free-space floor: below this many bytes free on the store's file
+  // system, appends fail with UNAVAILABLE / STORE_FULL before RocksDB runs
+  // out (reads go on; appends resume once space is freed). 0 = none.
+  uint64_t min_free_bytes = uint64_t{256} << 20;
+  // Appends paused and resumed (docs/operations.md "Storage faults"):
+  // `on_appends_paused` runs once when appends start failing with a
+  // retryable store error (STORE_FULL after ENOSPC or below the floor,
+  // STORE_IO after another I/O error such as EMFILE), with that error;
+  // `on_appends_resumed` once they are accepted again, with the error and
+  // how long the pause lasted. Called on the ledger's threads; must be
+  // quick; what they throw is ignored. ledgerd logs both.
+  std::function<void(const Status& cause)> on_appends_paused;
+  std::function<void(const Status& cause, int64_t paused_ns)> on_appends_resumed;
   // RocksDB block cache in bytes.
   size_t block_cache_bytes = 64 << 20;
   // Projection snapshot every this many events (at the first group commit
@@ -148,12 +161,17 @@ class Ledger {
   // and `done` was not called.
   void AppendAsync(std::vector<std::string> signed_bodies, AppendCallback done);
 
-  // OK while appends are accepted. After a failed write or an internal
+  // OK while appends are accepted. After a failed write with an I/O error
+  // (ENOSPC: STORE_FULL; EMFILE and the rest: STORE_IO; both UNAVAILABLE)
+  // appends are paused: each fails with that status, and the writer tries
+  // again (RocksDB's Resume, then its state reloaded from the store) at
+  // most every 250 ms while appends arrive, so they resume by themselves
+  // once the cause is gone; nothing acknowledged is lost. After an internal
   // error in the writer or committer thread (an exception: every event of
   // that group fails with INTERNAL / INTERNAL_ERROR, nothing of it is
   // written) the ledger stops accepting appends until it is reopened; this
   // is then the status every append gets (UNAVAILABLE, STORE_FAILED).
-  // Reads go on.
+  // Reads go on in both cases.
   Status Poisoned() const;
 
   const StoreInfo& info() const;

@@ -157,6 +157,7 @@ inline constexpr char kStateWrite[] = "STATE_WRITE";   // UNAVAILABLE
 inline constexpr char kStoreCorrupt[] = "STORE_CORRUPT";   // DATA_LOSS
 inline constexpr char kStoreExists[] = "STORE_EXISTS";   // ALREADY_EXISTS
 inline constexpr char kStoreFailed[] = "STORE_FAILED";   // UNAVAILABLE
+inline constexpr char kStoreFull[] = "STORE_FULL";   // UNAVAILABLE
 inline constexpr char kStoreIo[] = "STORE_IO";   // UNAVAILABLE
 inline constexpr char kStoreLocked[] = "STORE_LOCKED";   // UNAVAILABLE
 inline constexpr char kTextTooLong[] = "TEXT_TOO_LONG";   // INVALID_ARGUMENT

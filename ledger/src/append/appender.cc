@@ -45,6 +45,7 @@
 #include "ledger/event_limits.h"
 #include "ledger/heads.h"
 #include "ledger/reasons.h"
+#include "store/free_space.h"
 #include "tree/heads_batch.h"
 #include "wire/body_limits.h"
 
@@ -236,6 +237,7 @@ void Ledger::Impl::WriterLoop() {
         }
         queued_events -= take;
       }
+      Recover();
       Sequence(job);
       HandOff(job);
       if (domain->CacheFull()) {
@@ -303,13 +305,132 @@ Status Ledger::Impl::Poisoned() {
 }
 
 void Ledger::Impl::Poison(const Status& why) {
-  std::lock_guard lock(commit_mu);
-  if (poisoned.ok()) poisoned = why;
+  {
+    std::lock_guard lock(commit_mu);
+    if (!poisoned.ok()) return;
+    poisoned = why;
+  }
+  if (Resumable(why)) ReportPaused(why);
 }
 
+bool Ledger::Impl::Resumable(const Status& s) {
+  return s.code() == StatusCode::kUnavailable &&
+         (s.reason() == reason::kStoreFull || s.reason() == reason::kStoreIo);
+}
+
+// A retryable cause keeps its reason (clients retry STORE_FULL and
+// STORE_IO); anything else stops appends until the ledger is reopened.
 Status Ledger::Impl::StoppedAfter(std::string_view what, const Status& cause) {
+  if (Resumable(cause)) {
+    return UnavailableError(fmt::format("appends are paused after {}: {}; they resume by themselves once the store "
+                                        "can be written again",
+                                        what, cause.message()),
+                            cause.reason());
+  }
   return UnavailableError(fmt::format("the ledger stopped accepting appends after {}: {}", what, cause.message()),
                           reason::kStoreFailed);
+}
+
+void Ledger::Impl::ReportPaused(const Status& cause) {
+  paused_since_ns.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+  if (!options.on_appends_paused) return;
+  try {
+    options.on_appends_paused(cause);
+  } catch (...) {
+  }
+}
+
+void Ledger::Impl::ReportResumed(const Status& cause) {
+  if (!options.on_appends_resumed) return;
+  try {
+    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    options.on_appends_resumed(cause, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          std::chrono::steady_clock::duration(
+                                              now - paused_since_ns.load(std::memory_order_relaxed)))
+                                          .count());
+  } catch (...) {
+  }
+}
+
+Status Ledger::Impl::CheckFloor() {
+  Status s = CheckFreeSpace(store->dir(), options.min_free_bytes);
+  if (!s.ok() && !below_floor) {
+    below_floor = true;
+    floor_cause = s;
+    ReportPaused(s);
+  } else if (s.ok() && below_floor) {
+    below_floor = false;
+    ReportResumed(floor_cause);
+  }
+  return s;
+}
+
+namespace {
+constexpr auto kRecoveryInterval = std::chrono::milliseconds(250);
+}  // namespace
+
+void Ledger::Impl::Recover() {
+  const Status why = writer_stopped.ok() ? Poisoned() : writer_stopped;
+  if (why.ok() || !Resumable(why)) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_recovery) return;
+  next_recovery = now + kRecoveryInterval;
+  // Every group handed off is answered (failed: it was built on state that
+  // was never written), and no write is under way.
+  WaitCommitted();
+  if (!CheckFreeSpace(store->dir(), options.min_free_bytes).ok()) return;
+  if (!store->Resume().ok()) return;   // still failing (a flush meets ENOSPC again): the next attempt tries again
+  if (Status s = ReloadWriterState(); !s.ok()) {
+    // The writer's state may be half reloaded: unless the store merely
+    // failed to read again, nothing more may be appended.
+    if (Resumable(s)) return;
+    std::lock_guard lock(commit_mu);
+    writer_stopped = StoppedAfter("a failed recovery from a write failure", s);
+    poisoned = writer_stopped;
+    return;
+  }
+  writer_stopped = OkStatus();
+  {
+    std::lock_guard lock(commit_mu);
+    poisoned = OkStatus();
+  }
+  ReportResumed(why);
+}
+
+// The writer's state ran ahead of the disk (groups sequenced after the one
+// that failed): take it again from what is durable, as Ledger::Open does.
+Status Ledger::Impl::ReloadWriterState() {
+  ASSIGN_OR_RETURN(uint64_t n, store->CountEvents());
+  if (n != size.load(std::memory_order_acquire)) {
+    return InternalError(fmt::format("after a failed write the store holds {} events, {} were acknowledged", n,
+                                     size.load(std::memory_order_acquire)));
+  }
+  {
+    auto reloaded = std::make_unique<KeyRegistry>(info.root_public_key);
+    RETURN_IF_ERROR(reloaded->Load(*store));
+    std::unique_lock lock(registry_mu);
+    registry = std::move(reloaded);
+  }
+  ASSIGN_OR_RETURN(domain, DomainState::Load(*store, options, /*read_only=*/false));
+  {
+    // recordedAt keeps increasing past the failed groups' readings.
+    const int64_t recorded_at = last_recorded_at, clock_reading = last_clock_reading;
+    std::unique_lock lock(heads_mu);
+    durable_pending.clear();
+    RETURN_IF_ERROR(LoadHeads());
+    last_recorded_at = std::max(last_recorded_at, recorded_at);
+    last_clock_reading = std::max(last_clock_reading, clock_reading);
+  }
+  ASSIGN_OR_RETURN(tree, merkle::TreeBuilder::Resume(n, [this](const merkle::TileId& id) { return LoadTile(id); }));
+  last_leaf_hash = Hash{};
+  if (n > 0) {
+    ASSIGN_OR_RETURN(last_leaf_hash, Nodes()(0, n - 1));
+  }
+  inflight_base = n;
+  inflight_hashes.clear();
+  inflight_keys.clear();
+  inflight_key_order.clear();
+  return OkStatus();
 }
 
 // Counts one event down; the request's callback runs after its last. What
@@ -515,6 +636,7 @@ void Ledger::Impl::SequenceGroup(CommitJob& job) {
   auto fail = [&](PendingEvent& p, Status s) { p.request->outcomes[p.index] = AppendOutcome(std::move(s)); };
   Status stopped = writer_stopped;
   if (stopped.ok()) stopped = Poisoned();
+  if (stopped.ok()) stopped = CheckFloor();
   if (!stopped.ok()) {
     for (auto& p : job.group) fail(p, stopped);
     return;

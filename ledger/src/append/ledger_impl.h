@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <list>
@@ -152,6 +153,13 @@ struct Ledger::Impl {
   // before the committer gets there, so that no later group is sequenced.
   Status writer_stopped;
 
+  // ---- pause and resume after a retryable store error (writer thread;
+  // appender.cc, Recover). `paused_since` is when appends started failing.
+  std::chrono::steady_clock::time_point next_recovery{};
+  std::atomic<int64_t> paused_since_ns{0};   // steady clock; set by the thread that pauses
+  bool below_floor = false;            // the last group was refused by the floor
+  Status floor_cause;                  // its status, for on_appends_resumed
+
   // ---- queue
   std::mutex queue_mu;
   std::condition_variable queue_cv;
@@ -190,6 +198,19 @@ struct Ledger::Impl {
   Status Poisoned();
   void Poison(const Status& why);
   static Status StoppedAfter(std::string_view what, const Status& cause);
+  // A store error that goes away with its cause (STORE_FULL, STORE_IO).
+  static bool Resumable(const Status& s);
+  // Writer thread, before each group: if appends are paused by a
+  // resumable error, at most every kRecoveryInterval, waits for the
+  // committer, checks the floor, resumes RocksDB and reloads the writer's
+  // state from the store; on success appends go on.
+  void Recover();
+  Status ReloadWriterState();
+  // The free-space floor for the next group (SequenceGroup); reports
+  // crossing it both ways.
+  Status CheckFloor();
+  void ReportPaused(const Status& cause);
+  void ReportResumed(const Status& cause);
   // Reads options.clock and notes a step back (writer thread).
   int64_t ReadClock();
   void TrimInflight();

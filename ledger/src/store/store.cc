@@ -1,8 +1,10 @@
 #include "store/store.h"
+#include "store/info_log.h"
 #include "ledger/reasons.h"
 #include "ledger/store_limits.h"
 
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
 
@@ -52,6 +54,18 @@ rocksdb::ColumnFamilyOptions CfOptions(int cf, const rocksdb::ColumnFamilyOption
   return o;
 }
 
+// RocksDB recovers from ENOSPC by itself only once the free space exceeds
+// every column family's largest memtables together (over a GiB here), polled
+// every 5 s, and refuses a manual DB::Resume() (Busy) while it waits: on a
+// small disk appends never came back. The ledger resumes it instead
+// (Ledger::Impl::Recover, when appends arrive and the floor is met).
+class ManualRecovery final : public rocksdb::EventListener {
+ public:
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status, bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
+
 }  // namespace
 
 const char* CfName(Cf cf) { return kCfNames[cf]; }
@@ -71,6 +85,12 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.IsCorruption()) return DataLossError(msg, reason::kStoreCorrupt);
   if (s.IsNotFound()) return NotFoundError(msg);
   if (s.IsInvalidArgument()) return InvalidArgumentError(msg);
+  // ENOSPC (RocksDB maps it to IOError/kNoSpace) and every other I/O error:
+  // retryable, the ledger resumes by itself once the cause is gone
+  // (appender.cc, Ledger::Impl::Recover).
+  if (s.IsNoSpace() || s.ToString().find("No space left") != std::string::npos) {
+    return UnavailableError(msg, reason::kStoreFull);
+  }
   if (s.IsIOError()) return UnavailableError(msg, reason::kStoreIo);
   return InternalError(msg);
 }
@@ -116,6 +136,18 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Mode mode,
   // minus this (ledger.h).
   db_options.max_open_files = kStoreMaxOpenFiles;
   db_options.bytes_per_sync = 1 << 20;
+  // No preallocation: with it, RocksDB reserves about 1.1 x the write
+  // buffer (70 MiB) for each new WAL file and 4 MiB for the MANIFEST, so a
+  // file system with tens of MiB free reported ENOSPC after ten events
+  // (docs/operations.md, "Storage faults").
+  db_options.allow_fallocate = false;
+  // RocksDB's own info log aborts the process on the line after a failed
+  // write of it (info_log.h). A read-only open (ledger-verify, ledger-replay
+  // beside ledgerd) keeps RocksDB's default, which leaves the store's files
+  // alone.
+  if (mode == Mode::kCreate) fs::create_directories(dir, ec);
+  if (mode != Mode::kReadOnly) db_options.info_log = OpenInfoLog(dir);
+  db_options.listeners.push_back(std::make_shared<ManualRecovery>());
   // A WAL file can be deleted only once every column family with data in it
   // has flushed; the small, slow-filling ones (checkpoints, merkle, ...)
   // would otherwise keep hundreds of MiB of WAL alive, which every open
@@ -219,6 +251,8 @@ StatusOr<std::optional<std::string>> Store::Get(Cf c, std::string_view key) cons
   if (!s.ok()) return FromRocks(s, std::string("reading ") + kCfNames[c]);
   return std::optional<std::string>(std::move(value));
 }
+
+Status Store::Resume() { return FromRocks(db_->Resume(), "resuming the store after a write failure"); }
 
 Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
   rocksdb::WriteOptions wo;

@@ -69,6 +69,9 @@ class Store {
   // Get; nullopt when absent.
   StatusOr<std::optional<std::string>> Get(Cf c, std::string_view key) const;
   Status Write(rocksdb::WriteBatch* batch, bool sync);
+  // Clears RocksDB's background error after a failed write or flush (it
+  // flushes the memtables and starts a new WAL); OK when there is none.
+  Status Resume();
   // Number of events: last key in `events` + 1 (0 when empty).
   StatusOr<uint64_t> CountEvents() const;
   // Seqs from an index CF for `id`, ascending.

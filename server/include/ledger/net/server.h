@@ -121,6 +121,8 @@ struct ServerOptions {
   size_t history_page_events = 10000;
   size_t history_page_bytes = 4u << 20;
   uint32_t pushback_retry_ms = 50;
+  // Appends paused by a storage fault (STORE_FULL, STORE_IO): try again after this.
+  uint32_t store_retry_ms = 1000;
 
   std::chrono::milliseconds handshake_timeout{5000};   // accept to identity known (pending)
   std::chrono::milliseconds idle_timeout{300000};   // no request and nothing in flight
