@@ -87,6 +87,46 @@ std::vector<std::vector<AppendOutcome>> Client::Impl::AppendPipelined(
     for (size_t pos : state[i].todo) out[i][pos] = AppendOutcome(s);
     state[i].todo.clear();
   };
+  // One reply: its batch's outcomes; a batch with events to retry goes
+  // back to `ready` after the server's retry-after (doubled with each
+  // attempt of this batch, capped, plus jitter so that pushed-back clients
+  // spread out). False for a connection-level error (id 0): the server is
+  // closing the connection.
+  auto take_reply = [&](InboundMessage& frame) -> bool {
+    uint64_t id = 0;
+    try {
+      id = frame.Root<protocol::Response>().getId();
+    } catch (const kj::Exception&) {
+      return false;
+    }
+    auto it = inflight.find(id);
+    if (it == inflight.end()) return id != 0;
+    size_t i = it->second;
+    inflight.erase(it);
+    outstanding.erase(id);
+    uint32_t wait_ms = ApplyReply(state[i], frame);
+    if (!state[i].todo.empty()) {
+      const uint64_t base = uint64_t{wait_ms} << std::min(state[i].attempts - 1, 6);
+      const uint64_t jitter = wait_ms > 0 ? jitter_rng() % wait_ms : 0;
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<uint64_t>(base + jitter, 5000)));
+      ready.push_back(i);
+    }
+    return true;
+  };
+  // The connection is ending (a send failed, a read failed, or the server
+  // said it is closing): the server answers every request it took before
+  // it closes, so read to the end first, and resend only what got no reply
+  // (events that were committed are not sent again).
+  auto drain_and_disconnect = [&] {
+    while (!inflight.empty() && conn) {   // to EOF, also after a failed write
+      auto frame = conn->ReadFrame(options.limits);
+      if (!frame.ok()) break;
+      take_reply(*frame);
+    }
+    Disconnect();
+    for (auto& [id, i] : inflight) ready.push_front(i);
+    inflight.clear();
+  };
   while (!ready.empty() || !inflight.empty()) {
     if (!conn || !conn->is_open()) {
       // Every batch waiting is resent on the new connection.
@@ -117,47 +157,14 @@ std::vector<std::vector<AppendOutcome>> Client::Impl::AppendPipelined(
       }
       inflight[*id] = i;
     }
-    if (broken || inflight.empty()) {
-      for (auto& [id, i] : inflight) ready.push_front(i);
-      inflight.clear();
+    if (broken) {
+      drain_and_disconnect();
       continue;
     }
+    if (inflight.empty()) continue;
     // Wait for any reply.
     auto frame = conn->ReadFrame(options.limits);
-    if (!frame.ok()) {
-      Disconnect();
-      for (auto& [id, i] : inflight) ready.push_front(i);
-      inflight.clear();
-      continue;
-    }
-    uint64_t id = 0;
-    try {
-      id = frame->Root<protocol::Response>().getId();
-    } catch (const kj::Exception&) {
-      Disconnect();
-      continue;
-    }
-    auto it = inflight.find(id);
-    if (it == inflight.end()) {
-      if (id == 0) {
-        Disconnect();  // connection-level error: resend what was in flight
-        for (auto& [rid, i] : inflight) ready.push_front(i);
-        inflight.clear();
-      }
-      continue;
-    }
-    size_t i = it->second;
-    inflight.erase(it);
-    outstanding.erase(id);
-    uint32_t wait_ms = ApplyReply(state[i], *frame);
-    if (!state[i].todo.empty()) {
-      // The server's retry-after, doubled with each attempt of this batch
-      // (capped), plus jitter so that pushed-back clients spread out.
-      const uint64_t base = uint64_t{wait_ms} << std::min(state[i].attempts - 1, 6);
-      const uint64_t jitter = wait_ms > 0 ? jitter_rng() % wait_ms : 0;
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::min<uint64_t>(base + jitter, 5000)));
-      ready.push_back(i);
-    }
+    if (!frame.ok() || !take_reply(*frame)) drain_and_disconnect();
   }
   return out;
 }

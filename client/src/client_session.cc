@@ -88,11 +88,11 @@ Status Client::Impl::Hello() {
 }
 
 Status Client::Impl::Send(capnp::MallocMessageBuilder& msg, uint64_t id) {
+  // A failed write leaves the connection readable (Transport::Write): the
+  // caller may still read replies the server sent before it closed; the
+  // next EnsureConnected reconnects.
   Status s = conn->Write(EncodeFrame(msg));
-  if (!s.ok()) {
-    Disconnect();
-    return s;
-  }
+  if (!s.ok()) return s;
   outstanding.insert(id);
   return OkStatus();
 }

@@ -34,6 +34,9 @@ struct Transport::Impl {
   std::optional<tcp::socket> plain;
   std::vector<uint8_t> in;   // received, not yet returned
   bool open = false;
+  // A write failed (the server closed or reset): nothing more is sent, but
+  // replies the server sent before closing can still be read, to EOF.
+  bool write_failed = false;
 
   tcp::socket& Socket() { return tls_stream ? tls_stream->next_layer() : *plain; }
 
@@ -79,7 +82,14 @@ struct Transport::Impl {
       asio::async_write(*plain, buffers, handler);
     }
     RETURN_IF_ERROR(RunFor(done, options.io_timeout, "write"));
-    return Translate(result, "write");
+    if (!result) return OkStatus();
+    // The socket stays open for reading: the replies already sent.
+    write_failed = true;
+    if (result == asio::error::eof || result == asio::ssl::error::stream_truncated ||
+        result == asio::error::connection_reset || result == asio::error::broken_pipe) {
+      return UnavailableError("write: the server closed the connection", reason::kConnectionClosed);
+    }
+    return UnavailableError(fmt::format("write: {}", result.message()), reason::kConnectionFailed);
   }
 
   // Reads at least one more byte into `in`.
@@ -110,7 +120,7 @@ struct Transport::Impl {
 Transport::Transport() : impl_(std::make_unique<Impl>()) {}
 Transport::~Transport() { Close(); }
 
-bool Transport::is_open() const { return impl_->open; }
+bool Transport::is_open() const { return impl_->open && !impl_->write_failed; }
 
 void Transport::Close() {
   if (impl_ && impl_->open && (impl_->plain || impl_->tls_stream)) impl_->CloseSocket();
@@ -183,7 +193,9 @@ StatusOr<std::unique_ptr<Transport>> Transport::Connect(const TransportOptions& 
 }
 
 Status Transport::Write(std::string_view bytes) {
-  if (!impl_->open) return UnavailableError("write: the connection is closed", reason::kConnectionClosed);
+  if (!impl_->open || impl_->write_failed) {
+    return UnavailableError("write: the connection is closed", reason::kConnectionClosed);
+  }
   return impl_->WriteAll(asio::buffer(bytes.data(), bytes.size()));
 }
 

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <array>
 #include <cstring>
 #include <deque>
 #include <type_traits>
@@ -61,6 +62,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         reader_wake_(executor_),
         sub_wake_(executor_),
         space_wake_(executor_),
+        read_done_(executor_),
         id_(ctx.next_connection_id++) {
     boost::system::error_code bec;
     auto ep = Socket().remote_endpoint(bec);
@@ -96,6 +98,13 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   tcp::socket::lowest_layer_type& Socket() {
     if constexpr (kTls) {
       return stream_.lowest_layer();
+    } else {
+      return stream_;
+    }
+  }
+  tcp::socket& Tcp() {
+    if constexpr (kTls) {
+      return stream_.next_layer();
     } else {
       return stream_;
     }
@@ -199,8 +208,11 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
           continue;
         }
       }
+      reading_ = true;
       auto [ec, n] = co_await stream_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
                                                       kUseTuple);
+      reading_ = false;
+      read_done_.Notify();
       in_end_ += n;
       if (ec) {
         if (closed_ || closing_) break;
@@ -525,7 +537,38 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         co_return;
       }
     }
+    if (!closed_) co_await Linger();
     HardClose(close_reason_.empty() ? "closed" : close_reason_);
+  }
+
+  // Every reply is written. Closing now with bytes from the client unread
+  // would send a reset, and the client's kernel may then drop replies it
+  // has not read yet (it would resend batches that were committed). So:
+  // TLS close_notify, TCP FIN, then read and discard until the client
+  // closes too, for at most kLingerTimeout (the watchdog).
+  awaitable<void> Linger() {
+    lingering_ = true;
+    lingering_since_ = Clock::now();
+    boost::system::error_code ec;
+    if (reading_) {
+      // The reader stops at closing_, but a read of its may be pending: a
+      // stream takes one read at a time.
+      Socket().cancel(ec);
+      while (reading_ && !closed_) co_await read_done_.Wait();
+      if (closed_) co_return;
+    }
+    if constexpr (kTls) {
+      // Sends close_notify; completes when the client's arrives, the
+      // client closes, or it sends more (an error here is no matter).
+      co_await stream_.async_shutdown(kUseTuple);
+      if (closed_) co_return;
+    }
+    Socket().shutdown(tcp::socket::shutdown_send, ec);
+    std::array<uint8_t, 4096> discard;
+    while (!closed_) {
+      auto [read_ec, n] = co_await Tcp().async_read_some(asio::buffer(discard), kUseTuple);
+      if (read_ec) break;
+    }
   }
 
   // ---------------------------------------------------------------- closing and timeouts
@@ -559,6 +602,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     reader_wake_.Notify();
     sub_wake_.Notify();
     space_wake_.Notify();
+    read_done_.Notify();
     spdlog::info("conn {} from {}: closed ({}): {} requests, {} events appended", id_, peer_, why, requests_,
                  appended_);
     ctx_.ReleaseFrameBytes(charged_);   // the buffer itself goes with the connection
@@ -585,6 +629,8 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
                                  reason::kHandshakeTimeout));
       } else if (writing_ && now - writing_since_ > o.write_timeout) {
         HardClose("write timeout: the client does not read");
+      } else if (lingering_ && now - lingering_since_ > kLingerTimeout) {
+        HardClose(close_reason_.empty() ? "closed (the client did not close in time)" : close_reason_);
       } else if (closing_ && now - closing_since_ > std::max(o.write_timeout, o.drain_timeout)) {
         HardClose("close timeout");
       } else if (!closing_ && !handshaking_) {
@@ -599,6 +645,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   }
 
   static constexpr size_t kReadChunk = 64 * 1024;
+  static constexpr auto kLingerTimeout = std::chrono::milliseconds(2000);
 
   ServerContext& ctx_;
   Stream stream_;
@@ -607,6 +654,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   Signal reader_wake_;
   Signal sub_wake_;
   Signal space_wake_;
+  Signal read_done_;          // the reader's read completed (Linger waits for it)
   const uint64_t id_;
   std::string peer_;
   Identity who_;
@@ -629,9 +677,11 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   bool writing_ = false;
   bool draining_ = false;
   bool closing_ = false;
+  bool reading_ = false;     // the reader has a read pending
+  bool lingering_ = false;   // replies all written; waiting for the client to close (Linger)
   bool closed_ = false;
   std::string close_reason_;
-  Clock::time_point started_, last_activity_, partial_since_, writing_since_, closing_since_;
+  Clock::time_point started_, last_activity_, partial_since_, writing_since_, closing_since_, lingering_since_;
 };
 
 }  // namespace

@@ -43,6 +43,8 @@ class Transport {
   static StatusOr<std::unique_ptr<Transport>> Connect(const TransportOptions& options);
   ~Transport();
 
+  // After a failed write nothing more is sent (is_open() turns false), but
+  // ReadFrame still returns what the server sent before it closed, to EOF.
   Status Write(std::string_view bytes);
   // Reads one whole frame (limits checked before allocating).
   StatusOr<InboundMessage> ReadFrame(const FrameLimits& limits);
