@@ -24,12 +24,14 @@
 #include "ledger/ledger.h"
 #include "ledger/net/host_port.h"
 #include "ledger/net/server.h"
+#include "ledger/version.h"
 
 int main(int argc, char** argv) {
   // glibc makes up to 8 malloc arenas per core; with many I/O and RocksDB
   // threads their slack was ~55 MiB of ledgerd's RSS (docs/PERFORMANCE.md §3).
   mallopt(M_ARENA_MAX, 2);
   CLI::App app{"ledgerd: the assistance ledger server (Cap'n Proto over TLS 1.3, mutual authentication)"};
+  app.set_version_flag("--version", ledger::VersionLine("ledgerd"));
   std::string data, listen = "127.0.0.1:7433", http_listen, server_key, log_level = "info";
   ledger::net::ServerOptions options;
   int64_t idle_ms = options.idle_timeout.count();
@@ -73,6 +75,14 @@ int main(int argc, char** argv) {
                  "the same, per identity")
       ->capture_default_str();
   app.add_option("--max-queued-events", max_queue, "ledger queue size before pushback")->capture_default_str();
+  app.add_option("--history-page-events", options.history_page_events,
+                 "events per household history page (protocol and HTTP); clients follow the pages")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{100000}));
+  app.add_option("--history-page-bytes", options.history_page_bytes,
+                 "bytes of leaves per history page (a page holds at least one event)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{64} << 10, size_t{12} << 20));
   uint64_t min_free_mb = 256;
   app.add_option("--min-free-mb", min_free_mb,
                  "free-space floor: below this many MiB free on the store's file system, appends fail with "

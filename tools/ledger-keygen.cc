@@ -28,6 +28,7 @@
 #include "ledger/note.h"
 #include "ledger/reasons.h"
 #include "ledger/status.h"
+#include "ledger/version.h"
 #include "keygen_certs.h"
 
 namespace ledger {
@@ -132,6 +133,7 @@ int Main(int argc, char** argv) {
       "  ca, server-cert, client-cert, dev-pki\n"
       "\n"
       "Exit codes: 0 ok, 1 failure (file exists, unreadable key), 2 usage."};
+  app.set_version_flag("--version", ledger::VersionLine("ledger-keygen"));
   app.name("ledger-keygen");
   Options o;
   auto* out = app.add_option("--out", o.out, "Private key file to write; the public key goes beside it")

@@ -21,6 +21,7 @@
 #include "common/progress.h"
 #include "ledger/reasons.h"
 #include "ledger/verify.h"
+#include "ledger/version.h"
 
 namespace ledger {
 namespace {
@@ -83,6 +84,7 @@ int Main(int argc, char** argv) {
   CLI::App app{"Offline audit of a ledger data directory: re-derives the hash chain, Merkle tiles, checkpoints, "
                "trust chain, signatures and indexes from the raw events.\n"
                "Exit codes: 0 clean, 1 tampered or corrupt, 2 usage."};
+  app.set_version_flag("--version", ledger::VersionLine("ledger-verify"));
   std::string dir;
   bool json = false;
   bool no_signatures = false;

@@ -45,6 +45,7 @@
 #include "load.h"
 #include "process.h"
 #include "ledger/net/tls_certs.h"
+#include "ledger/version.h"
 
 namespace ledger::bench {
 namespace {
@@ -427,6 +428,7 @@ int Run(const Config& cfg) {
 
 int Main(int argc, char** argv) {
   CLI::App app{"ledger-net-bench: signed appends/s over TLS vs Ed25519 verify/s, request latencies, server memory"};
+  app.set_version_flag("--version", ledger::VersionLine("ledger-net-bench"));
   Config cfg;
   app.add_option("--events", cfg.events, "signed events to append in the throughput phase")->capture_default_str();
   app.add_option("--connections", cfg.connections, "client connections (one thread each)")->capture_default_str();

@@ -15,17 +15,13 @@
 
 #include "admin/admin.h"
 #include "ledger/ledger.h"
-
-#ifndef LEDGER_VERSION
-#define LEDGER_VERSION "0.1.0"
-#endif
+#include "ledger/version.h"
 
 int main(int argc, char** argv) {
   using namespace ledger::admin;
   CLI::App app{"ledger-admin: the operator's program: a new store and its keys, agencies and officers, "
                "status, backup and restore (docs/operations.md)"};
-  app.set_version_flag("--version", fmt::format("ledger-admin {} (store format version {})", LEDGER_VERSION,
-                                                ledger::kStoreFormatVersion));
+  app.set_version_flag("--version", ledger::VersionLine("ledger-admin"));
   app.require_subcommand(1);
   app.fallthrough();   // --json after the subcommand too
   bool json = false;

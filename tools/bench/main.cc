@@ -29,6 +29,7 @@
 #include "append_bench.h"
 #include "heads_bench.h"
 #include "ledger/calendar.h"
+#include "ledger/version.h"
 #include "projection_bench.h"
 #include "proof_bench.h"
 #include "results.h"
@@ -148,6 +149,7 @@ int Main(int argc, char** argv) {
 
   CLI::App app{"ledger-bench: append throughput and proof latency of the ledger, as ratios against baselines "
                "measured in the same run"};
+  app.set_version_flag("--version", ledger::VersionLine("ledger-bench"));
   app.footer(
       "Server mode: 'ledger-bench server [ARGS...]' runs ledger-net-bench ARGS: appends and proofs over TLS, "
       "ledgerd's memory ('ledger-bench server --help').\n"

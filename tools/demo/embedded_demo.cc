@@ -16,6 +16,7 @@
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "ledger/note.h"
+#include "ledger/version.h"
 
 namespace {
 
@@ -104,6 +105,7 @@ Status Run(const std::string& dir, int events) {
 
 int main(int argc, char** argv) {
   CLI::App app{"ledger-demo: the embedded ledger end to end (store, signed appends, checkpoint, proof)"};
+  app.set_version_flag("--version", VersionLine("ledger-demo"));
   std::string dir = "var/demo";
   int events = 300;
   app.add_option("--data", dir, "demo directory (store and keys)")->capture_default_str();

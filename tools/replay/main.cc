@@ -5,6 +5,7 @@
 #include <exception>
 #include <vector>
 
+#include "ledger/version.h"
 #include "replay/replay.h"
 
 int main(int argc, char** argv) {
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
       "(safe beside a running ledgerd) and never changes it.\n"
       "Exit codes: 0 ok, 1 failure (unreadable or corrupt store), 2 usage."};
   app.name("ledger-replay");
+  app.set_version_flag("--version", ledger::VersionLine("ledger-replay"));
   Globals globals;
   app.add_option("--data", globals.data_dir, "Store directory (as given to ledgerd --data)")
       ->required()

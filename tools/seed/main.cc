@@ -33,6 +33,7 @@
 #include "ledger/ledger.h"
 #include "ledger/projection.h"
 #include "ledger/reasons.h"
+#include "ledger/version.h"
 #include "seed/keys.h"
 #include "seed/programme.h"
 
@@ -425,6 +426,7 @@ int main(int argc, char** argv) {
   using ledger::seed::Flags;
   Flags f;
   CLI::App app{"ledger-seed: realistic synthetic programme data, appended through the ledger's rules"};
+  app.set_version_flag("--version", ledger::VersionLine("ledger-seed"));
   app.add_option("--data", f.data, "store directory (created with keys under DIR/keys/ if it holds no store)")
       ->required();
   app.add_option("--households", f.households, "target households to simulate")
