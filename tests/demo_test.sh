@@ -55,5 +55,9 @@ expect "$TMP/run2.log" 'reusing the CA' "run 2: the certificates were made again
 expect "$TMP/run2.log" 'reusing the store' "run 2: the store was seeded again"
 expect "$TMP/run2.log" 'OK: 5973 events verified' "run 2: run 1's two events are not in the store"
 if grep -q 'ledger-seed --data' "$TMP/run2.log"; then fail "run 2: ledger-seed ran again"; fi
+# The events file kept the idempotency keys run 1 drew: run 2 is answered
+# "duplicate" and records nothing new (issue 10, "Re-running records the same help again").
+expect "$TMP/run2.log" '"duplicate":true,"index":1,' "run 2: the help record was recorded again"
+grep -q '"idempotency_key"' "$TMP/var/client/events.jsonl" || fail "the events file has no idempotency keys"
 
 echo "demo_test: OK"

@@ -274,24 +274,30 @@ cat >"$ENVFILE" <<EOF
 # Usage: . ${ENVFILE}   then add a client certificate (LEDGER_CERT, LEDGER_CERT_KEY).
 export PATH="$BUILD/client:$BUILD/tools:$BUILD/server:\$PATH"
 export LEDGER_SERVER="$LISTEN"
+export LEDGER_HTTP="$HTTP"   # the read-only HTTPS API: curl https://\$LEDGER_HTTP/v1/...
 export LEDGER_CA="$PKI/ca.crt"
 export LEDGER_VKEY="@$VKEY"
 export LEDGER_STATE="$CLIENT/state.json"
 EOF
 # shellcheck source=/dev/null
 . "$ENVFILE"
-show ". $(rel "$ENVFILE")   # LEDGER_SERVER=$LEDGER_SERVER, LEDGER_CA, LEDGER_VKEY=@$(rel "$VKEY"), LEDGER_STATE"
+show ". $(rel "$ENVFILE")   # LEDGER_SERVER=$LEDGER_SERVER, LEDGER_HTTP=$LEDGER_HTTP, LEDGER_CA, LEDGER_VKEY=@$(rel "$VKEY"), LEDGER_STATE"
 
 # --- 4. appends as an agency -------------------------------------------------
 
 TODAY="$(TZ=Asia/Bangkok date +%F)"
 NOW="$(TZ=Asia/Bangkok date +%H:%M)"
 EVENTS="$CLIENT/events.jsonl"
-# No idempotency_key: the client draws a fresh one, so each run records new events.
+# No idempotency_key in the file: `ledger append` draws one per event and
+# writes it back into the file before sending, so a second run of the demo
+# sends the same keys and is answered "duplicate", not recorded twice. The
+# file is written afresh only for another household (a new store).
+if [ ! -f "$EVENTS" ] || ! grep -q "\"household\":\"$HOUSEHOLD\"" "$EVENTS"; then
 cat >"$EVENTS" <<EOF
 {"kind":"HouseholdVisited","household":"$HOUSEHOLD","agency":"$AGENCY","officer":"$OFFICER","occurred_at":"$TODAY","occurred_time":"$NOW","purpose":"follow-up","location":{"gps":{"lat_microdeg":15118000,"lon_microdeg":104322000}},"evidence":[]}
 {"kind":"AssistanceGiven","household":"$HOUSEHOLD","agency":"$AGENCY","officer":"$OFFICER","occurred_at":"$TODAY","occurred_time":"$NOW","menu_item":"H-04","description":"health screening and exercise kit (demo)","dimension":"health","indicator":7,"quantity":1,"unit":"visit","value_satang":39400,"plan_action_ref":-1,"beneficiary":"","evidence":[]}
 EOF
+fi
 
 step "4. agency $AGENCY appends a visit and a help record for household $HOUSEHOLD, signed by officer $OFFICER"
 note "events: $(rel "$EVENTS") (HouseholdVisited, AssistanceGiven H-04 on $TODAY)"
@@ -383,8 +389,8 @@ cat <<EOF
   ledger verify-claim --household $HOUSEHOLD --agency $AGENCY --item H-04 --date $TODAY
   ledger report --by district --area 33
   # the read-only HTTP/JSON API (HTTPS, same certificates; docs/protocol.md §6):
-  curl --cacert $PKI/ca.crt --cert $I_CERT --key $I_KEY https://$HTTP/v1/households/$HOUSEHOLD
-  curl --cacert $PKI/ca.crt --cert $I_CERT --key $I_KEY "https://$HTTP/v1/events/$HELP_SEQ/proof"
+  curl -sS --cacert $PKI/ca.crt --cert $I_CERT --key $I_KEY https://\$LEDGER_HTTP/v1/households/$HOUSEHOLD
+  curl -sS --cacert $PKI/ca.crt --cert $I_CERT --key $I_KEY "https://\$LEDGER_HTTP/v1/events/$HELP_SEQ/proof"
 
   # as the agency $AGENCY (appends events signed by its officer $OFFICER):
   LEDGER_CERT=$A_CERT LEDGER_CERT_KEY=$A_KEY \\

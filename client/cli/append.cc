@@ -8,10 +8,14 @@
 // (ledger/event_json.h); server-set keys in it are ignored.
 #include <fmt/format.h>
 
+#include <openssl/rand.h>
+
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
 #include "cli.h"
+#include "ledger/durable_file.h"
 #include "ledger/event_codec.h"
 #include "ledger/event_json.h"
 #include "ledger/net/offline_queue.h"
@@ -26,22 +30,33 @@ struct AppendOptions {
   bool offline = false;
   std::string queue;
   size_t batch = 500;
+  bool keep_input = false;   // --no-write-keys
+};
+
+// The input as read, key order kept (written back with the keys drawn).
+using Ordered = nlohmann::ordered_json;
+enum class Shape { kObject, kArray, kLines };
+struct Input {
+  Shape shape = Shape::kLines;
+  std::vector<Ordered> events;
 };
 
 // Events as JSON: one object, an array of objects, or one object per line.
-StatusOr<std::vector<nlohmann::json>> ParseEvents(const std::string& text) {
-  std::vector<nlohmann::json> out;
+StatusOr<Input> ParseEvents(const std::string& text) {
+  Input in;
   try {
-    auto j = nlohmann::json::parse(text);
-    if (j.is_object()) return std::vector<nlohmann::json>{j};
+    auto j = Ordered::parse(text);
+    if (j.is_object()) return Input{Shape::kObject, {j}};
     if (j.is_array()) {
-      for (auto& e : j) out.push_back(e);
-      return out;
+      in.shape = Shape::kArray;
+      for (auto& e : j) in.events.push_back(e);
+      return in;
     }
     return InvalidArgumentError("input: expected a JSON object, an array of objects, or JSON Lines", reason::kBadJson);
-  } catch (const nlohmann::json::parse_error&) {
+  } catch (const Ordered::parse_error&) {
     // Not one JSON value: JSON Lines.
   }
+  std::vector<Ordered>& out = in.events;
   size_t line_no = 0, start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
@@ -51,12 +66,54 @@ StatusOr<std::vector<nlohmann::json>> ParseEvents(const std::string& text) {
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     try {
-      out.push_back(nlohmann::json::parse(line));
-    } catch (const nlohmann::json::parse_error& e) {
+      out.push_back(Ordered::parse(line));
+    } catch (const Ordered::parse_error& e) {
       return InvalidArgumentError(fmt::format("input line {}: not JSON: {}", line_no, e.what()), reason::kBadJson);
     }
   }
-  return out;
+  return in;
+}
+
+// Exactly once from files too: every event without an idempotency key gets
+// one drawn here, and the input file is rewritten with them (durably, in
+// its own shape) before anything is signed or sent. Running the same file
+// again then sends the same keys, and the server answers `duplicate`
+// instead of recording the help twice. Input from stdin cannot be written
+// back: a warning says so.
+Status AssignIdempotencyKeys(const AppendOptions& o, Input& in) {
+  size_t drawn = 0;
+  for (Ordered& e : in.events) {
+    if (!e.is_object() || e.contains("idempotency_key")) continue;
+    std::string key(16, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), 16) != 1) return InternalError("RAND_bytes failed");
+    e["idempotency_key"] = ToHex(key);
+    ++drawn;
+  }
+  if (drawn == 0 || o.keep_input) return OkStatus();
+  if (o.input == "-") {
+    fmt::print(stderr,
+               "ledger: warning: {} events from stdin have no idempotency_key; running the same input again "
+               "records them again (give a file, or add the keys)\n",
+               drawn);
+    return OkStatus();
+  }
+  std::string text;
+  if (in.shape == Shape::kLines) {
+    for (const Ordered& e : in.events) text += e.dump() + "\n";
+  } else {
+    text = (in.shape == Shape::kObject ? in.events[0] : Ordered(in.events)).dump(2) + "\n";
+  }
+  std::error_code ec;
+  const auto mode = std::filesystem::status(o.input, ec).permissions();
+  WriteOptions w;
+  if (!ec) w.mode = static_cast<mode_t>(mode & std::filesystem::perms::mask);
+  if (Status s = WriteFileDurably(o.input, text, w); !s.ok()) {
+    return Status(s.code(),
+                  fmt::format("{}: writing the drawn idempotency keys back: {} (or pass --no-write-keys)", o.input,
+                              s.message()),
+                  s.reason());
+  }
+  return OkStatus();
 }
 
 // The agency of a signed event ("" if unreadable): the dev-mode identity.
@@ -101,14 +158,17 @@ void PrintOutcome(const Globals& g, size_t index, const AppendOutcome& o) {
 int RunAppend(const Globals& g, const AppendOptions& o) {
   auto text = ReadInput(o.input);
   if (!text.ok()) return Fail(text.status());
-  auto events = ParseEvents(*text);
-  if (!events.ok()) return Fail(events.status());
-  if (events->empty()) return UsageError("append: no events in the input");
+  auto input = ParseEvents(*text);
+  if (!input.ok()) return Fail(input.status());
+  if (input->events.empty()) return UsageError("append: no events in the input");
   auto key = PrivateKey::LoadPemFile(o.key);
   if (!key.ok()) return Fail(Status(key.status().code(), fmt::format("--key {}: {}", o.key, key.status().message())));
+  if (Status s = AssignIdempotencyKeys(o, *input); !s.ok()) return Fail(s);
+  std::vector<nlohmann::json> events;
+  for (const Ordered& e : input->events) events.push_back(nlohmann::json::parse(e.dump()));
   std::vector<std::string> signed_bodies;
-  for (size_t i = 0; i < events->size(); ++i) {
-    auto body = BodyFromJson((*events)[i]);
+  for (size_t i = 0; i < events.size(); ++i) {
+    auto body = BodyFromJson(events[i]);
     if (!body.ok()) return Fail(Status(body.status().code(), fmt::format("event {}: {}", i, body.status().message()),
                                        body.status().reason()));
     auto sb = SignBodyBytes(*body, *key);
@@ -126,7 +186,7 @@ int RunAppend(const Globals& g, const AppendOptions& o) {
     }
     return kExitOk;
   }
-  const std::string agency = (*events)[0].value("agency", "");
+  const std::string agency = events[0].value("agency", "");
   auto client = Connect(g, "agency", agency);
   if (!client.ok()) {
     if (client.status().code() == StatusCode::kUnavailable) {
@@ -198,6 +258,9 @@ std::vector<Subcommand> AddAppendCommands(CLI::App& app, const Globals& g) {
   append->add_option("--queue", o->queue, "offline queue file (default ~/.ledger/queue.jsonl)")
       ->envname("LEDGER_QUEUE");
   append->add_option("--batch", o->batch, "events per request")->capture_default_str()->check(CLI::PositiveNumber);
+  append->add_flag("--no-write-keys", o->keep_input,
+                   "do not write the idempotency keys drawn for events without one back into the input file "
+                   "(a re-run then records those events again)");
 
   auto queue = std::make_shared<std::string>();
   CLI::App* sync = app.add_subcommand("sync", "Send the offline queue, exactly once; prints each event's seq");

@@ -39,6 +39,7 @@ struct Globals {
   std::string state;       // state file; default ~/.ledger/state-KEYNAME-KEYHASH.json
   bool trust_on_first_use = false;
   bool json = false;
+  std::string calendar = "ce";   // dates shown: ce or be (Buddhist Era)
   int64_t timeout_ms = 30000;
 };
 

@@ -1,6 +1,8 @@
 // ledger: the command-line client of the assistance ledger. See cli.h.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -9,18 +11,34 @@
 
 #include "cli.h"
 #include "ledger/reasons.h"
+#include "ledger/version.h"
 
 namespace ledger::cli {
+namespace {
+
+// --json: errors are JSON objects on stdout too (Fail).
+bool json_errors = false;
+
+// Statuses that mean the command line is wrong, not the server or the data.
+bool IsUsage(const Status& s) {
+  return s.code() == StatusCode::kInvalidArgument &&
+         (s.reason() == reason::kUsage || s.reason() == reason::kBadAddress || s.reason() == reason::kNoTls ||
+          s.reason() == reason::kBadTlsFile);
+}
+
+}  // namespace
 
 int Fail(const Status& status) {
+  if (json_errors) {
+    nlohmann::json j = ErrorJson(status);
+    j["ok"] = false;
+    std::cout << j.dump() << "\n";
+  }
   fmt::print(stderr, "ledger: {}{}\n", status.reason().empty() ? "" : status.reason() + ": ", status.message());
-  return kExitFailure;
+  return IsUsage(status) ? kExitUsage : kExitFailure;
 }
 
-int UsageError(const std::string& message) {
-  fmt::print(stderr, "ledger: {}\n", message);
-  return kExitUsage;
-}
+int UsageError(const std::string& message) { return Fail(InvalidArgumentError(message, reason::kUsage)); }
 
 nlohmann::json ErrorJson(const Status& s) {
   return {{"code", StatusCodeName(s.code())}, {"reason", s.reason()}, {"message", s.message()}};
@@ -86,12 +104,65 @@ StatusOr<std::unique_ptr<net::Client>> Connect(const Globals& g, const std::stri
 
 namespace {
 
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The first word of argv that is neither an option nor an option's value:
+// the command the user meant ("" if none).
+std::string CommandWord(CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view word = argv[i];
+    if (word.starts_with("-")) {
+      if (word.find('=') != std::string_view::npos) continue;
+      const CLI::Option* o = app.get_option_no_throw(std::string(word));
+      if (o && o->get_expected_min() > 0) ++i;   // skip its value
+      continue;
+    }
+    return std::string(word);
+  }
+  return "";
+}
+
+// "unknown command 'reports'; did you mean 'report'?" for a word that is
+// no command; "" when the word is a command (the error is elsewhere).
+std::string UnknownCommand(CLI::App& app, const std::string& word) {
+  std::string best;
+  size_t best_distance = 3;   // suggest within two edits
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    const std::string& name = sub->get_name();
+    if (name == word) return "";
+    names.push_back(name);
+    const size_t d = EditDistance(word, name);
+    if (d < best_distance || (best.empty() && name.starts_with(word))) {
+      best_distance = std::min(d, best_distance);
+      best = name;
+    }
+  }
+  std::string message = fmt::format("unknown command '{}'", word);
+  if (!best.empty()) message += fmt::format("; did you mean '{}'?", best);
+  return message + fmt::format(" (commands: {})", fmt::join(names, ", "));
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{
       "ledger: the assistance ledger client. Appends signed events, queries households and events, and\n"
       "verifies everything the server says against its pinned checkpoint key (inclusion proofs, consistency\n"
       "with the last checkpoint seen, kept in a state file).\n"
       "Exit codes: 0 ok, 1 failure or a claim that does not verify, 2 usage."};
+  app.set_version_flag("--version", ledger::VersionLine("ledger"));
   app.name("ledger");
   app.require_subcommand(1);
   // Global options may also follow the command (`ledger prove 5 --json`, DESIGN.md §8).
@@ -109,6 +180,11 @@ int Main(int argc, char** argv) {
   app.add_option("--state", g.state, "state file (default ~/.ledger/state-KEYNAME-KEYHASH.json, one per log)")->envname("LEDGER_STATE");
   app.add_flag("--trust-on-first-use", g.trust_on_first_use, "pin the key the server presents if none is pinned");
   app.add_flag("--json", g.json, "machine-readable output");
+  app.add_option("--calendar", g.calendar, "years of the dates shown: ce (2022-03-15) or be, the Buddhist Era "
+                 "(2565-03-15)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ce", "be"}))
+      ->envname("LEDGER_CALENDAR");
   app.add_option("--timeout-ms", g.timeout_ms, "per-reply timeout, and how long to keep retrying to connect (with backoff and jitter) while the server is down or full")->capture_default_str();
 
   std::vector<Subcommand> commands;
@@ -118,8 +194,16 @@ int Main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+    for (int i = 1; i < argc; ++i) json_errors = json_errors || std::string_view(argv[i]) == "--json";
+    if (e.get_exit_code() == 0) return app.exit(e);   // --help, --version
+    const std::string word = CommandWord(app, argc, argv);
+    const std::string unknown = word.empty() ? "" : UnknownCommand(app, word);
+    if (!unknown.empty()) return UsageError(unknown);
+    if (json_errors) return UsageError(e.what());
+    app.exit(e);   // CLI11's message, then its usage line
+    return kExitUsage;
   }
+  json_errors = g.json;
   for (Subcommand& s : commands) {
     if (s.app->parsed()) return s.run();
   }

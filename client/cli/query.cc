@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli.h"
+#include "timeline.h"
 #include "ledger/event.h"
 #include "ledger/event_json.h"
 #include "ledger/projection.h"
@@ -26,13 +27,6 @@ nlohmann::json EventJson(const std::string& leaf) {
   auto j = EventToJson(leaf);
   if (j.ok()) return *j;
   return {{"leaf", ToBase64(leaf)}, {"error", ErrorJson(j.status())}};
-}
-
-std::string EventLine(const std::string& leaf) {
-  auto e = DecodeEvent(leaf);
-  if (!e.ok()) return "(undecodable event)";
-  return fmt::format("{:>8}  {}  {:<20} {:<10} {}", e->seq, FormatDate(e->occurred), EventKindName(e->kind),
-                     e->agency, e->officer);
 }
 
 int RunHistory(const Globals& g, const std::string& household, bool status) {
@@ -78,21 +72,23 @@ int RunHistory(const Globals& g, const std::string& household, bool status) {
     }
     return kExitOk;
   }
-  if (status) {
-    std::cout << "status (folded by this client from the verified history): " << computed.dump(2) << "\n";
-    if (server_agrees) {
-      std::cout << "the server's projection agrees\n";
-    } else {
-      std::cout << "note: STATUS_MISMATCH: the server's projection differs from the verified history; it is not "
-                   "shown\n";
-    }
-  }
+  const Calendar calendar = g.calendar == "be" ? Calendar::kBe : Calendar::kCe;
   std::cout << fmt::format(
       "household {}: {} events, complete (hash chain verified to the head committed in the checkpoint of size {}; "
       "event {} proven in the log of size {})\n",
       household, history->leaves.size(), history->committed_size, history->last_proof.seq,
       history->last_proof.tree_size);
-  for (const std::string& leaf : history->leaves) std::cout << EventLine(leaf) << "\n";
+  if (status) {
+    std::cout << "\nstatus (folded by this client from the verified history"
+              << (server_agrees ? "; the server's projection agrees" : "") << ")\n"
+              << StatusSummary(computed, calendar);
+    if (!server_agrees) {
+      std::cout << "  note: STATUS_MISMATCH: the server's projection differs from the verified history; it is not "
+                   "shown\n";
+    }
+  }
+  std::cout << "\nhistory\n" << Timeline(history->leaves, calendar);
+  std::cout << "\n(--json for every field)\n";
   return kExitOk;
 }
 
@@ -250,7 +246,9 @@ std::vector<Subcommand> AddQueryCommands(CLI::App& app, const Globals& g) {
     auto by = std::make_shared<std::string>("province");
     auto area = std::make_shared<std::string>();
     CLI::App* c = app.add_subcommand("report", "Progress by area (the server's projection)");
-    c->add_option("--by", *by, "province, district or subdistrict")->capture_default_str();
+    c->add_option("--by", *by, "province, district or subdistrict")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"province", "district", "subdistrict"}));
     c->add_option("--area", *area, "only codes starting with this");
     out.push_back({c, [by, area, &g] { return RunReport(g, *by, *area); }});
   }

@@ -31,6 +31,13 @@ Status Client::Impl::EnsureConnected() {
   ASSIGN_OR_RETURN(conn, Transport::Connect(t));
   Status s = Hello();
   if (!s.ok()) Disconnect();
+  if (s.reason() == reason::kConnectionClosed && options.dev_insecure) {
+    // A TLS ledgerd drops a plain hello without a word.
+    return Status(s.code(),
+                  s.message() + " before answering the hello: if it is a TLS ledgerd (no --dev-insecure), drop "
+                                "--dev-insecure and give --cert, --cert-key and --ca",
+                  s.reason());
+  }
   return s;
 }
 

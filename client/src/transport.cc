@@ -37,6 +37,7 @@ struct Transport::Impl {
   // A write failed (the server closed or reset): nothing more is sent, but
   // replies the server sent before closing can still be read, to EOF.
   bool write_failed = false;
+  bool checked_protocol = false;   // the first frame was a frame (CheckProtocol)
 
   tcp::socket& Socket() { return tls_stream ? tls_stream->next_layer() : *plain; }
 
@@ -92,6 +93,30 @@ struct Transport::Impl {
     return UnavailableError(fmt::format("write: {}", result.message()), reason::kConnectionFailed);
   }
 
+  // The first bytes of a reply that is not ledger protocol at all, named
+  // (instead of a frame header of absurd size: "HTTP" read as a segment
+  // count is 1,347,703,881).
+  Status CheckProtocol() const {
+    if (checked_protocol || in.size() < 4) return OkStatus();
+    const std::string_view head(reinterpret_cast<const char*>(in.data()), 4);
+    const std::string where = fmt::format("{}:{}", options.host, options.port);
+    if (head == "HTTP") {
+      return FailedPreconditionError(
+          fmt::format("{} answered in HTTP: that is ledgerd's HTTP port (--http); --server takes the port of "
+                      "ledgerd --listen",
+                      where),
+          reason::kWrongPort);
+    }
+    if (!tls_stream && (in[0] == 0x15 || in[0] == 0x16) && in[1] == 0x03) {
+      return FailedPreconditionError(
+          fmt::format("{} answered in TLS: it is not a --dev-insecure ledgerd; drop --dev-insecure and give "
+                      "--cert, --cert-key and --ca",
+                      where),
+          reason::kWrongPort);
+    }
+    return OkStatus();
+  }
+
   // Reads at least one more byte into `in`.
   Status ReadSome(std::chrono::milliseconds timeout, size_t want) {
     const size_t old = in.size();
@@ -132,7 +157,7 @@ StatusOr<std::unique_ptr<Transport>> Transport::Connect(const TransportOptions& 
   d.options = options;
   if (!options.dev_insecure) {
     if (options.cert.empty() || options.key.empty() || options.ca.empty()) {
-      return InvalidArgumentError("TLS needs a client certificate, its key and the CA (--cert, --key, --ca)",
+      return InvalidArgumentError("TLS needs a client certificate, its key and the CA (--cert, --cert-key, --ca)",
                                   reason::kNoTls);
     }
     d.tls.emplace(asio::ssl::context::tls_client);
@@ -141,7 +166,12 @@ StatusOr<std::unique_ptr<Transport>> Transport::Connect(const TransportOptions& 
     d.tls->use_certificate_chain_file(options.cert, ec);
     if (ec) return InvalidArgumentError(fmt::format("--cert {}: {}", options.cert, ec.message()), reason::kBadTlsFile);
     d.tls->use_private_key_file(options.key, asio::ssl::context::pem, ec);
-    if (ec) return InvalidArgumentError(fmt::format("--key {}: {}", options.key, ec.message()), reason::kBadTlsFile);
+    if (ec && ec.message().find("mismatch") != std::string::npos) {
+      return InvalidArgumentError(
+          fmt::format("--cert-key {} is not the private key of --cert {}", options.key, options.cert),
+          reason::kBadTlsFile);
+    }
+    if (ec) return InvalidArgumentError(fmt::format("--cert-key {}: {}", options.key, ec.message()), reason::kBadTlsFile);
     d.tls->load_verify_file(options.ca, ec);
     if (ec) return InvalidArgumentError(fmt::format("--ca {}: {}", options.ca, ec.message()), reason::kBadTlsFile);
     d.tls->set_verify_mode(asio::ssl::verify_peer);
@@ -184,8 +214,21 @@ StatusOr<std::unique_ptr<Transport>> Transport::Connect(const TransportOptions& 
     RETURN_IF_ERROR(d.RunFor(done, options.connect_timeout, "TLS handshake"));
     if (result) {
       d.CloseSocket();
-      return UnavailableError(fmt::format("TLS handshake with {}:{} failed: {}", options.host, options.port,
-                                          result.message()),
+      // A reply that is not TLS at all ("wrong version number", "packet
+      // length too long"): a plain server, or HTTP.
+      const std::string why = result.message();
+      const bool not_tls = why.find("wrong version number") != std::string::npos ||
+                           why.find("packet length too long") != std::string::npos ||
+                           why.find("http request") != std::string::npos;
+      if (not_tls) {
+        return FailedPreconditionError(
+            fmt::format("{}:{} did not answer in TLS ({}): it is a ledgerd started with --dev-insecure (then add "
+                        "--dev-insecure) or not ledgerd's protocol port (--server takes the port of ledgerd "
+                        "--listen, not --http)",
+                        options.host, options.port, why),
+            reason::kWrongPort);
+      }
+      return UnavailableError(fmt::format("TLS handshake with {}:{} failed: {}", options.host, options.port, why),
                               reason::kTlsFailed);
     }
   }
@@ -206,9 +249,11 @@ StatusOr<InboundMessage> Transport::ReadFrame(const FrameLimits& limits) {
 StatusOr<InboundMessage> Transport::ReadFrame(const FrameLimits& limits, std::chrono::milliseconds timeout) {
   Impl& d = *impl_;
   while (true) {
+    RETURN_IF_ERROR(d.CheckProtocol());
     ASSIGN_OR_RETURN(std::optional<size_t> size, PeekFrameSize(d.in, limits));
     if (size && d.in.size() >= *size) {
       auto message = InboundMessage::Parse(std::span<const uint8_t>(d.in.data(), *size), limits);
+      d.checked_protocol = true;
       d.in.erase(d.in.begin(), d.in.begin() + static_cast<std::ptrdiff_t>(*size));
       return message;
     }

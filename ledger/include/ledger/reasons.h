@@ -182,6 +182,7 @@ inline constexpr char kUnverifiedNote[] = "UNVERIFIED_NOTE";   // PERMISSION_DEN
 inline constexpr char kUsage[] = "USAGE";   // INVALID_ARGUMENT
 inline constexpr char kWriteFailed[] = "WRITE_FAILED";   // UNAVAILABLE
 inline constexpr char kWrongAgency[] = "WRONG_AGENCY";   // PERMISSION_DENIED
+inline constexpr char kWrongPort[] = "WRONG_PORT";   // FAILED_PRECONDITION
 inline constexpr char kWrongRole[] = "WRONG_ROLE";   // PERMISSION_DENIED
 inline constexpr char kWrongServerKey[] = "WRONG_SERVER_KEY";   // PERMISSION_DENIED / FAILED_PRECONDITION
 
