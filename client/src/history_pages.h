@@ -37,12 +37,17 @@ class HistoryPages {
 
   size_t pages() const { return pages_; }
 
+  static constexpr uint64_t kMaxHistoryBytes = uint64_t{1} << 30;
+
  private:
+  static constexpr size_t kHeadBytes = 48;   // seq || leaf hash || count (docs/formats.md §7)
   std::string household_;
   std::vector<std::string> leaves_;
   capnp::MallocMessageBuilder last_;   // the last page's proof and heads
   capnp::MallocMessageBuilder combined_;
   size_t pages_ = 0;
+  uint64_t bytes_ = 0;       // leaves kept so far
+  uint64_t max_count_ = 0;   // 1 + the largest event count a page's head claims (0: none yet)
 };
 
 }  // namespace ledger::net

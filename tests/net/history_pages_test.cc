@@ -36,6 +36,11 @@ class HistoryPagesTest : public ::testing::Test {
       std::lock_guard lock(mu);
       ++pages_served;
       if (drop_in_page == pages_served && leaves.size() > 1) leaves.erase(leaves.begin() + 1);
+      // Each page repeated many times over: more events than the head counts.
+      if (inflate_pages) {
+        const std::vector<std::string> page(leaves);
+        for (int i = 0; i < 20; ++i) leaves.insert(leaves.end(), page.begin(), page.end());
+      }
     };
     o.faults.history_next = [this](uint64_t& next) {
       std::lock_guard lock(mu);
@@ -81,6 +86,7 @@ class HistoryPagesTest : public ::testing::Test {
   std::mutex mu;
   size_t pages_served = 0;
   size_t drop_in_page = 0;     // 1-based; 0: none
+  bool inflate_pages = false;
   size_t end_after_page = 0;   // 1-based; 0: never
   bool skip_a_page = false;
   uint64_t skipped_to = 0;
@@ -137,6 +143,28 @@ TEST_F(HistoryPagesTest, AServerThatLeavesEventsOutIsCaught) {
     skip_a_page = false;
   }
   // And the honest server is believed again.
+  EXPECT_TRUE(c->History(World::HouseCode(kHouse)).ok());
+}
+
+// A lying server could send pages without end; the client keeps no more
+// events than the committed head counts (and at most 1 GiB of leaves).
+TEST_F(HistoryPagesTest, PagesBeyondTheCommittedCountAreRefusedAsTheyArrive) {
+  auto c = f.Connect("inspector");
+  ASSERT_TRUE(c);
+  {
+    std::lock_guard lock(mu);
+    inflate_pages = true;
+  }
+  auto inflated = c->History(World::HouseCode(kHouse));
+  ASSERT_FALSE(inflated.ok());
+  EXPECT_EQ(inflated.status().reason(), reason::kIncompleteHistory) << inflated.status().ToString();
+  EXPECT_NE(inflated.status().message().find("more than its committed head counts"), std::string::npos)
+      << inflated.status().message();
+  EXPECT_EQ(pages_served, 1u) << "refused at the first page that passed the count";
+  {
+    std::lock_guard lock(mu);
+    inflate_pages = false;
+  }
   EXPECT_TRUE(c->History(World::HouseCode(kHouse)).ok());
 }
 

@@ -310,6 +310,20 @@ TEST_F(BadInputTest, UnknownHousehold) {
   ExpectNothingStoredAndOthersContinue(size);
 }
 
+// Issue 9 item 4 over the wire: an event over the 64 KiB cap is refused
+// with its reason, nothing of it is stored, and the connection and the
+// other clients go on.
+TEST_F(BadInputTest, AnEventOverTheSizeCapIsRefusedOverTheWire) {
+  const uint64_t size = f.ledger->Size();
+  std::string big = f.world.factory.Make(f.world.Officer(), testing::World::HouseCode(1), testing::kDay,
+                                         [](schema::Payload::Builder p) {
+                                           p.initHouseholdVisited().setPurpose(std::string(70 * 1024, 'x'));
+                                         });
+  ASSERT_GT(big.size(), size_t{64} << 10);
+  EXPECT_EQ(AppendAs("pho-33", big).status().reason(), "EVENT_TOO_LARGE");
+  ExpectNothingStoredAndOthersContinue(size);
+}
+
 TEST_F(BadInputTest, ReplayedIdempotencyKeyReturnsTheOriginalSeq) {
   std::string event = f.world.Visit(1);
   auto first = AppendAs("pho-33", event);
