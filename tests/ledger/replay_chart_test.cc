@@ -311,5 +311,59 @@ TEST_F(ReplayChartTest, XLabelsNeverTouch) {
   }
 }
 
+TEST_F(ReplayChartTest, CsvHasABomOnlyWithBomAndBahtBesideSatang) {
+  const std::string bom = "\xEF\xBB\xBF";
+  CommandResult plain = Replay({"report", "--format", "csv", "--lang", "th"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(plain.out.rfind("code,name,", 0), 0u);
+  CommandResult excel = Replay({"report", "--format", "csv", "--lang", "th", "--bom"});
+  ASSERT_EQ(excel.exit_code, 0) << excel.err;
+  EXPECT_EQ(excel.out, bom + plain.out);
+  CommandResult series = Replay({"series", "--fy", "2565", "--bom"});  // series is CSV by default
+  ASSERT_EQ(series.exit_code, 0) << series.err;
+  EXPECT_EQ(series.out.rfind(bom + "date,events,code,", 0), 0u);
+  EXPECT_EQ(Replay({"series", "--fy", "2565"}).out.rfind("date,", 0), 0u);
+  // --bom is for CSV only.
+  CommandResult text = Replay({"report", "--bom"});
+  EXPECT_EQ(text.exit_code, 2);
+  EXPECT_NE(text.err.find("--bom"), std::string::npos) << text.err;
+  EXPECT_EQ(Replay({"report", "--json", "--bom"}).exit_code, 2);
+
+  // Every *_satang column is followed by *_baht: satang / 100, two decimals.
+  const std::vector<std::string> rows = support::Lines(plain.out);
+  ASSERT_EQ(rows.size(), 2u);  // the header and Si Sa Ket
+  auto split = [](std::string line) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::vector<std::string> f;
+    for (size_t start = 0;;) {
+      const size_t comma = line.find(',', start);
+      f.push_back(line.substr(start, comma - start));
+      if (comma == std::string::npos) return f;
+      start = comma + 1;
+    }
+  };
+  const std::vector<std::string> header = split(rows[0]), values = split(rows[1]);
+  ASSERT_EQ(header.size(), values.size());
+  std::map<std::string, std::string> row;
+  int money = 0;
+  for (size_t i = 0; i < header.size(); ++i) {
+    row[header[i]] = values[i];
+    const std::string& h = header[i];
+    if (h.size() > 7 && h.compare(h.size() - 7, 7, "_satang") == 0) {
+      ++money;
+      ASSERT_LT(i + 1, header.size());
+      EXPECT_EQ(header[i + 1], h.substr(0, h.size() - 7) + "_baht");
+      const int64_t satang = std::stoll(values[i]);
+      EXPECT_EQ(values[i + 1], fmt::format("{}.{:02}", satang / 100, satang % 100)) << h;
+    }
+  }
+  EXPECT_EQ(money, 6);  // the total and one per dimension
+  EXPECT_EQ(row["help_value_satang"], "803461");
+  EXPECT_EQ(row["help_value_baht"], "8034.61");
+  EXPECT_EQ(row["help_health_baht"], "1534.61");
+  EXPECT_EQ(row["help_living_baht"], "6500.00");
+  EXPECT_EQ(row["help_income_baht"], "0.00");
+}
+
 }  // namespace
 }  // namespace ledger

@@ -237,7 +237,8 @@ TEST_F(ReplayReportTest, TextAndCsv) {
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0].rfind("code,name,targeted,with_mentor,with_plan,helped,exited,survive,sufficient,sustainable", 0),
             0u);
-  EXPECT_EQ(rows[1], "33,Si Sa Ket,3,1,1,1,1,1,1,0,1,4,1,2,170000,50000,120000,0,0,0\r");
+  EXPECT_EQ(rows[1],
+            "33,Si Sa Ket,3,1,1,1,1,1,1,0,1,4,1,2,170000,1700.00,50000,500.00,120000,1200.00,0,0.00,0,0.00,0,0.00\r");
 }
 
 TEST_F(ReplayReportTest, UsageErrors) {
