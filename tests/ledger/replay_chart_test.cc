@@ -365,5 +365,21 @@ TEST_F(ReplayChartTest, CsvHasABomOnlyWithBomAndBahtBesideSatang) {
   EXPECT_EQ(row["help_income_baht"], "0.00");
 }
 
+TEST_F(ReplayChartTest, ThaiStatusNamesKindsAndMenuItems) {
+  CommandResult th = Replay({"status", kH1, "--lang", "th"});
+  ASSERT_EQ(th.exit_code, 0) << th.err;
+  for (const char* text :
+       {"ระบุครัวเรือนเป้าหมาย", "ให้ความช่วยเหลือ", "ประเมินระดับ", "menu_item=H-01 ถุงยังชีพ", "ต้นฉบับ", "รายละเอียด"}) {
+    EXPECT_NE(th.out.find(text), std::string::npos) << text << "\n" << th.out;
+  }
+  for (const char* code : {"AssistanceGiven", "HouseholdTargeted", "LevelAssessed"}) {
+    EXPECT_EQ(th.out.find(code), std::string::npos) << code;
+  }
+  CommandResult en = Replay({"status", kH1});
+  ASSERT_EQ(en.exit_code, 0) << en.err;
+  EXPECT_NE(en.out.find("AssistanceGiven"), std::string::npos);
+  EXPECT_NE(en.out.find("menu_item=H-01 food kit"), std::string::npos) << en.out;
+}
+
 }  // namespace
 }  // namespace ledger
