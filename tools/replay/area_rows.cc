@@ -110,6 +110,16 @@ AreaProgress SumRows(const std::vector<AreaProgress>& rows, std::string code) {
   return t;
 }
 
+std::string_view AreaLevelName(AreaLevel level, Language language) {
+  const bool thai = language == Language::kThai;
+  switch (level) {
+    case AreaLevel::kProvince: return thai ? "จังหวัด" : "province";
+    case AreaLevel::kDistrict: return thai ? "อำเภอ" : "district";
+    case AreaLevel::kSubdistrict: return thai ? "ตำบล" : "sub-district";
+  }
+  return "";
+}
+
 std::string AreaName(const tools::AdminAreas& names, const std::string& code, Language language) {
   if (code == "all") return language == Language::kThai ? "ทุกพื้นที่" : "All areas";
   return std::string(names.Name(code, language).value_or(""));
@@ -128,8 +138,11 @@ std::vector<std::string> CsvHeader() {
   std::vector<std::string> h = {"code",    "name",       "targeted",    "with_mentor",  "with_plan",
                                 "helped",  "exited",     "survive",     "sufficient",   "sustainable",
                                 "not_assessed", "indicators_failing", "indicators_resolved", "help_count",
-                                "help_value_satang"};
-  for (Dimension d : kDimensions) h.push_back(fmt::format("help_{}_satang", DimensionName(d)));
+                                "help_value_satang", "help_value_baht"};
+  for (Dimension d : kDimensions) {
+    h.push_back(fmt::format("help_{}_satang", DimensionName(d)));
+    h.push_back(fmt::format("help_{}_baht", DimensionName(d)));
+  }
   return h;
 }
 
@@ -149,8 +162,12 @@ std::vector<std::string> CsvFields(const AreaProgress& row, const tools::AdminAr
                                 std::to_string(row.indicators_failing),
                                 std::to_string(row.indicators_resolved),
                                 std::to_string(total.count),
-                                std::to_string(total.satang)};
-  for (const MoneyTotal& m : row.help_by_dimension) f.push_back(std::to_string(m.satang));
+                                std::to_string(total.satang),
+                                Baht(total.satang, /*separators=*/false)};
+  for (const MoneyTotal& m : row.help_by_dimension) {
+    f.push_back(std::to_string(m.satang));
+    f.push_back(Baht(m.satang, /*separators=*/false));
+  }
   return f;
 }
 

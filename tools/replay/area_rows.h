@@ -53,13 +53,20 @@ std::string AreaName(const tools::AdminAreas& names, const std::string& code, to
 // value_satang}}, help_by_agency {agency: {count, value_satang}}.
 nlohmann::json RowJson(const AreaProgress& row, const tools::AdminAreas& names, tools::Language language);
 
-// CSV columns of a row, and the header naming them.
+// CSV columns of a row, and the header naming them: the figures of
+// RowJson, each money column in satang followed by the same in baht with two
+// decimals and no separators (help_value_satang, help_value_baht,
+// help_health_satang, help_health_baht, ...).
 std::vector<std::string> CsvHeader();
 std::vector<std::string> CsvFields(const AreaProgress& row, const tools::AdminAreas& names, tools::Language language);
 
 // Text table columns (headers in `language`) and a row's cells.
 std::vector<TextTable::Column> TextColumns(tools::Language language);
 std::vector<std::string> TextCells(const AreaProgress& row, const tools::AdminAreas& names, tools::Language language);
+
+// A level as titles name it: "province", "district", "sub-district" /
+// "จังหวัด", "อำเภอ", "ตำบล".
+std::string_view AreaLevelName(AreaLevel level, tools::Language language);
 
 // "th" or "en" (checked by CLI11).
 inline tools::Language LanguageOf(const std::string& name) {

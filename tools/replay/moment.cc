@@ -35,7 +35,13 @@ std::string Thousands(uint64_t n) {
   return out;
 }
 
-std::string Moment::Describe(Calendar calendar) const {
+std::string Moment::Describe(Calendar calendar, tools::Language language) const {
+  if (language == tools::Language::kThai) {
+    const std::string events = fmt::format("{} รายการ", Thousands(size));
+    if (date) return fmt::format("ณ วันที่ {} ({})", FormatDate(*date, Calendar::kBe), events);
+    if (seq) return fmt::format("ณ ลำดับที่ {} ({})", *seq, events);
+    return fmt::format("ณ ปัจจุบัน ({})", events);
+  }
   std::string events = fmt::format("{} event{}", Thousands(size), size == 1 ? "" : "s");
   if (date) return fmt::format("as of {} ({})", FormatDate(*date, calendar), events);
   if (seq) return fmt::format("as of seq {} ({})", *seq, events);

@@ -37,8 +37,9 @@ struct Moment {
   std::optional<CivilDate> date;     // the as-of date, when given by a date or fiscal year
   std::optional<uint64_t> seq;       // when given by --seq
   // "as of 2022-09-30 (1,234 events)", "as of seq 41 (42 events)",
-  // "as of now (1,234 events)".
-  std::string Describe(Calendar calendar) const;
+  // "as of now (1,234 events)"; in Thai "ณ วันที่ 2565-09-30 (1,234 รายการ)"
+  // (dates in BE), "ณ ลำดับที่ 41 (42 รายการ)", "ณ ปัจจุบัน (1,234 รายการ)".
+  std::string Describe(Calendar calendar, tools::Language language = tools::Language::kEnglish) const;
 };
 
 // Errors: InvalidArgument (BAD_DATE, BAD_FISCAL_YEAR), OutOfRange

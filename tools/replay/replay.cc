@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace ledger::replay {
@@ -42,6 +43,15 @@ void AddFormatOptions(CLI::App* cmd, FormatOption* option, const std::vector<std
                                                         choices.front()))
       ->check(CLI::IsMember(choices));
   cmd->add_flag("--json", option->json, "Same as --format json");
+  if (std::find(choices.begin(), choices.end(), "csv") != choices.end()) {
+    cmd->add_flag("--bom", option->bom,
+                  "CSV: start with a UTF-8 byte order mark, so that Excel shows Thai text (csv only)");
+  }
+}
+
+int CheckFormatOptions(const FormatOption& option) {
+  if (option.bom && option.format() != Format::kCsv) return UsageError("--bom: only with --format csv");
+  return kExitOk;
 }
 
 const tools::AdminAreas& AreaNames(const Globals& globals) {

@@ -45,16 +45,24 @@ struct Globals {
   mutable std::shared_ptr<const tools::AdminAreas> names;
 };
 
-// Output formats of data subcommands: --format text|csv|json, and --json as
-// a short form of --format json.
+// Output formats of data subcommands: --format text|csv|json, --json as
+// a short form of --format json, and --bom for CSV that Excel opens as
+// UTF-8 (without the mark it reads Thai as another code page).
 enum class Format { kText, kCsv, kJson };
+inline constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 struct FormatOption {
   std::string name = "text";
   bool json = false;
+  bool bom = false;
   Format format() const { return json || name == "json" ? Format::kJson : name == "csv" ? Format::kCsv : Format::kText; }
+  // The CSV text as written: with the byte order mark first under --bom.
+  std::string Csv(std::string csv) const { return bom ? std::string(kUtf8Bom) + csv : csv; }
 };
-// Adds --format (one of `choices`, the first is the default) and --json.
+// Adds --format (one of `choices`, the first is the default), --json and,
+// when csv is a choice, --bom.
 void AddFormatOptions(CLI::App* cmd, FormatOption* option, const std::vector<std::string>& choices);
+// UsageError for --bom with another format than CSV; kExitOk otherwise.
+int CheckFormatOptions(const FormatOption& option);
 
 // Area names (Thai and English) from --areas or the built-in CSV path.
 // Never fails: when the list cannot be read, prints one warning on stderr

@@ -24,6 +24,7 @@ struct ReportOptions {
 };
 
 int RunReport(const Globals& globals, const ReportOptions& o) {
+  if (int rc = CheckFormatOptions(o.format); rc != kExitOk) return rc;
   auto selection = AreaSelection::Make(o.by, o.area);
   if (!selection.ok()) return UsageError(selection.status().message());
   auto ledger = OpenStore(globals);
@@ -52,16 +53,16 @@ int RunReport(const Globals& globals, const ReportOptions& o) {
     case Format::kCsv:
       out = CsvLine(CsvHeader());
       for (const AreaProgress& r : rows) out += CsvLine(CsvFields(r, names, lang));
+      out = o.format.Csv(std::move(out));
       break;
     case Format::kText: {
+      const bool thai = lang == tools::Language::kThai;
       const std::string scope =
-          selection->area.empty() ? std::string() : fmt::format(" in {} {}", selection->area,
-                                                                AreaName(names, selection->area, lang));
-      out = fmt::format("Household progress by {}{}, {}\n\n",
-                        selection->level == AreaLevel::kProvince   ? "province"
-                        : selection->level == AreaLevel::kDistrict ? "district"
-                                                                   : "sub-district",
-                        scope, moment->Describe(globals.calendar()));
+          selection->area.empty() ? std::string()
+                                  : fmt::format(fmt::runtime(thai ? " ใน {} {}" : " in {} {}"), selection->area,
+                                                AreaName(names, selection->area, lang));
+      out = fmt::format(fmt::runtime(thai ? "ความก้าวหน้าครัวเรือนเป้าหมาย ราย{}{} {}\n\n" : "Household progress by {}{}, {}\n\n"),
+                        AreaLevelName(selection->level, lang), scope, moment->Describe(globals.calendar(), lang));
       TextTable t(TextColumns(lang));
       for (const AreaProgress& r : rows) t.AddRow(TextCells(r, names, lang));
       t.AddRule();
@@ -72,7 +73,7 @@ int RunReport(const Globals& globals, const ReportOptions& o) {
       cells[1] = lang == tools::Language::kThai ? "รวม" : "Total";
       t.AddRow(cells);
       out += t.Render();
-      if (rows.empty()) out += "(no targeted households)\n";
+      if (rows.empty()) out += thai ? "(ยังไม่มีครัวเรือนเป้าหมาย)\n" : "(no targeted households)\n";
       break;
     }
   }

@@ -19,6 +19,11 @@ void AddPeriodOptions(CLI::App* cmd, PeriodOptions* options, const std::string& 
       ->excludes(to);
 }
 
+std::string PeriodName(const std::string& every, tools::Language language) {
+  if (language == tools::Language::kEnglish) return "every " + every;
+  return every == "month" ? "รายเดือน" : every == "week" ? "รายสัปดาห์" : "รายวัน";
+}
+
 std::vector<CivilDate> PeriodEnds(const CivilDate& from, const CivilDate& to, const std::string& every) {
   std::vector<CivilDate> ends;
   if (to < from) return ends;

@@ -32,6 +32,9 @@ struct PeriodOptions {
   std::string from, to;          // dates in --calendar's years
   std::string fy;                // or a fiscal year
 };
+// "every month" / "รายเดือน" (and week, day), for titles.
+std::string PeriodName(const std::string& every, tools::Language language);
+
 // --every, --from, --to, --fy (which excludes --from and --to).
 void AddPeriodOptions(CLI::App* cmd, PeriodOptions* options, const std::string& default_every);
 

@@ -26,6 +26,7 @@ struct SeriesOptions {
 };
 
 int RunSeries(const Globals& globals, const SeriesOptions& o) {
+  if (int rc = CheckFormatOptions(o.format); rc != kExitOk) return rc;
   auto selection = AreaSelection::Make(o.by, o.area);
   if (!selection.ok()) return UsageError(selection.status().message());
   const bool per_area = !o.by.empty();
@@ -86,14 +87,20 @@ int RunSeries(const Globals& globals, const SeriesOptions& o) {
   if (format == Format::kJson) {
     out = json.dump(2) + "\n";
   } else if (format == Format::kCsv) {
-    out = std::move(csv);
+    out = o.format.Csv(std::move(csv));
   } else {
-    const std::string scope = selection->area.empty()
-                                  ? std::string(per_area ? "" : " (all areas)")
-                                  : fmt::format(" in {} {}", selection->area, AreaName(names, selection->area, lang));
-    out = fmt::format("Household progress{}{}, every {} from {} to {}\n\n", per_area ? " by " + o.by : "", scope,
-                      o.period.every, points->empty() ? "-" : FormatDate(points->front().date, cal),
-                      points->empty() ? "-" : FormatDate(points->back().date, cal)) +
+    const bool thai = lang == tools::Language::kThai;
+    const std::string scope =
+        selection->area.empty()
+            ? std::string(per_area ? "" : thai ? " (ทุกพื้นที่)" : " (all areas)")
+            : fmt::format(fmt::runtime(thai ? " ใน {} {}" : " in {} {}"), selection->area, AreaName(names, selection->area, lang));
+    const Calendar shown = thai ? Calendar::kBe : cal;
+    const std::string from = points->empty() ? "-" : FormatDate(points->front().date, shown);
+    const std::string to = points->empty() ? "-" : FormatDate(points->back().date, shown);
+    const std::string by = per_area ? fmt::format(fmt::runtime(thai ? " ราย{}" : " by {}"), AreaLevelName(selection->level, lang)) : "";
+    out = fmt::format(fmt::runtime(thai ? "ความก้าวหน้าครัวเรือนเป้าหมาย{}{} {} ตั้งแต่ {} ถึง {}\n\n"
+                           : "Household progress{}{}, {} from {} to {}\n\n"),
+                      by, scope, PeriodName(o.period.every, lang), from, to) +
           table.Render();
   }
   return PrintResult(out);

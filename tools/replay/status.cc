@@ -1,7 +1,9 @@
 // ledger-replay status HOUSE: one household as the ledger knew it at a
 // moment -- its status (projection.h HouseholdStatus) and its timeline,
 // every event with agency, officer, seq and leaf hash, and whether a later
-// correction (up to that moment) voided or replaced it.
+// correction (up to that moment) voided or replaced it. Menu items are
+// named where the programme's menu (seed/menu.h) knows them; with --lang th
+// the timeline names event kinds in Thai (event.h EventKindNameTh).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -11,6 +13,8 @@
 
 #include "common/progress.h"
 #include "ledger/bytes.h"
+#include "ledger/event.h"
+#include "ledger/event_names_th.h"
 #include "ledger/event_json.h"
 #include "ledger/projection.h"
 #include "ledger/projection_json.h"
@@ -19,6 +23,7 @@
 #include "replay/moment.h"
 #include "replay/replay.h"
 #include "replay/text_table.h"
+#include "seed/menu.h"
 
 namespace ledger::replay {
 namespace {
@@ -45,10 +50,16 @@ bool IsHashList(const json& v) {
          });
 }
 
+// "H-01 ถุงยังชีพ" / "H-01 food kit"; the code alone when the menu does not know it.
+std::string MenuItemText(const std::string& code, bool thai) {
+  const seed::MenuItem* item = seed::FindMenuItem(code);
+  return item == nullptr ? code : fmt::format("{} {}", code, seed::MenuItemName(*item, thai));
+}
+
 // The payload fields of an export object, compactly: "purpose=follow-up
 // value_satang=50000". Lists of hashes become counts, long values are cut
-// (at a UTF-8 boundary), empty values left out.
-std::string Details(const json& event) {
+// (at a UTF-8 boundary), empty values left out; a menu item is named.
+std::string Details(const json& event, bool thai) {
   static const std::set<std::string> kEnvelope = {
       "seq",       "kind",           "household",   "agency",         "officer",   "occurred_at",
       "occurred_time", "recorded_at", "recorded_at_ns", "leaf_hash", "prev_hash", "household_prev_seq",
@@ -61,6 +72,7 @@ std::string Details(const json& event) {
       continue;
     }
     std::string text = IsHashList(value)    ? fmt::format("{} hash{}", value.size(), value.size() == 1 ? "" : "es")
+                       : key == "menu_item" && value.is_string() ? MenuItemText(value.get<std::string>(), thai)
                        : value.is_string() ? value.get<std::string>()
                                            : value.dump(-1, ' ', false, json::error_handler_t::replace);
     if (text.size() > kMax) {
@@ -182,24 +194,39 @@ int RunStatus(const Globals& globals, const StatusOptions& o) {
                                                     : "no");
   out += fmt::format("  latest      seq {}, leaf hash {}\n\n", h.latest_seq, ToHex(h.latest_hash));
 
-  TextTable t({{"Seq", true},
-               {"Occurred"},
-               {"Recorded (Bangkok)"},
-               {"Kind"},
-               {"Agency/officer"},
-               {"Leaf hash"},
-               {"State"},
-               {"Details"}});
+  const bool thai = lang == tools::Language::kThai;
+  TextTable t(thai ? std::vector<TextTable::Column>{{"ลำดับ", true},
+                                                   {"วันที่เกิด"},
+                                                   {"บันทึกเมื่อ (เวลาไทย)"},
+                                                   {"รายการ"},
+                                                   {"หน่วยงาน/เจ้าหน้าที่"},
+                                                   {"แฮช"},
+                                                   {"สถานะ"},
+                                                   {"รายละเอียด"}}
+                   : std::vector<TextTable::Column>{{"Seq", true},
+                                                   {"Occurred"},
+                                                   {"Recorded (Bangkok)"},
+                                                   {"Kind"},
+                                                   {"Agency/officer"},
+                                                   {"Leaf hash"},
+                                                   {"State"},
+                                                   {"Details"}});
   for (const json& e : timeline) {
     auto occurred = ParseDate(e["occurred_at"].get<std::string>(), Calendar::kCe);
     std::string state = e["state"].get<std::string>();
-    if (!e["corrected_by"].is_null()) state += fmt::format(" by {}", e["corrected_by"].get<uint64_t>());
+    if (thai) state = state == "voided" ? "ยกเลิก" : state == "replaced" ? "แทนที่" : "ต้นฉบับ";
+    if (!e["corrected_by"].is_null()) {
+      state += fmt::format(fmt::runtime(thai ? " โดย {}" : " by {}"), e["corrected_by"].get<uint64_t>());
+    }
+    const std::string kind = e["kind"].get<std::string>();
+    const std::optional<EventKind> k = EventKindFromName(kind);
     std::string who = e["agency"].get<std::string>() + "/" +
                       (e["officer"].get<std::string>().empty() ? "(operator)" : e["officer"].get<std::string>());
     t.AddRow({std::to_string(e["seq"].get<uint64_t>()),
               occurred.ok() ? FormatDate(*occurred, cal) : e["occurred_at"].get<std::string>(),
-              RecordedText(e["recorded_at_ns"].get<int64_t>(), cal), e["kind"].get<std::string>(), who,
-              e["leaf_hash"].get<std::string>().substr(0, 16), state, Details(e)});
+              RecordedText(e["recorded_at_ns"].get<int64_t>(), cal),
+              thai && k ? std::string(EventKindNameTh(*k)) : kind, who, e["leaf_hash"].get<std::string>().substr(0, 16),
+              state, Details(e, thai)});
   }
   out += t.Render();
   return PrintResult(out);
@@ -215,7 +242,8 @@ Subcommand AddStatusCommand(CLI::App& app, const Globals& globals) {
       "visits, exit; then its timeline, every event with agency, officer, seq and leaf hash, and\n"
       "whether a correction recorded by then voided or replaced it.");
   cmd->add_option("house", o->house, "House code (11 digits)")->required()->type_name("HOUSE");
-  cmd->add_option("--lang", o->lang, "Area names in th or en (default en)")->check(CLI::IsMember({"th", "en"}));
+  cmd->add_option("--lang", o->lang, "Area names, and the timeline's headers, kinds and menu items, in th or en (default en)")
+      ->check(CLI::IsMember({"th", "en"}));
   cmd->add_flag("--json", o->json, "JSON: {household, as_of, events_in_ledger, status, timeline: [export objects]}");
   AddMomentOptions(cmd, &o->when, /*with_seq=*/true);
   return {cmd, [o, &globals] { return RunStatus(globals, *o); }};

@@ -6,15 +6,28 @@
 #include <cmath>
 
 #include "replay/moment.h"
+#include "replay/text_table.h"
 
 namespace ledger::replay {
 namespace {
 
-constexpr double kWidth = 1000, kHeight = 760;
-constexpr double kLeft = 90, kRight = 770;   // plot area; legends to the right
-constexpr double kTop1 = 110, kBottom1 = 380;     // households panel
-constexpr double kTop2 = 470, kBottom2 = 660;     // help panel
-constexpr const char* kFont = "Sarabun, 'TH Sarabun New', 'Noto Sans Thai', Loma, 'DejaVu Sans', Arial, sans-serif";
+constexpr double kWidth = 1100, kHeight = 840;
+constexpr double kLeft = 100, kRight = 820;   // plot area; legends to the right
+constexpr double kTop1 = 120, kBottom1 = 400;     // households panel
+constexpr double kTop2 = 510, kBottom2 = 710;     // help panel
+// Debian's fonts-thai-tlwg first (what PNGs and PDFs are drawn with), then
+// the Thai fonts of other systems (Noto, macOS, Windows), then any sans-serif.
+constexpr const char* kFont =
+    "Loma, Waree, Garuda, 'Noto Sans Thai', 'Noto Sans', Thonburi, 'Leelawadee UI', Tahoma, 'DejaVu Sans', "
+    "sans-serif";
+// Text sizes (px of a 1100 px wide chart): Thai letters are small for
+// their size, so nothing is below 13.
+constexpr double kTitleSize = 26, kSubtitleSize = 16, kPanelTitleSize = 18, kAxisTitleSize = 15;
+constexpr double kTickSize = 14, kLegendSize = 15, kFootnoteSize = 13;
+// A generous average advance of a character (Latin or Thai, tone marks
+// excluded) in these fonts, in ems: for keeping x labels apart.
+constexpr double kAverageAdvanceEm = 0.62;
+constexpr double kLabelGap = 12;
 
 constexpr std::array<const char*, kLevelCount> kLevelColours = {"#e76f51", "#e9c46a", "#2a9d8f"};
 constexpr std::array<const char*, kDimensionCount> kDimensionColours = {"#d62839", "#f4a261", "#457b9d", "#2a9d8f",
@@ -36,19 +49,33 @@ std::string Escape(const std::string& s) {
   return out;
 }
 
-// 1234567 -> "1.2M", 35000 -> "35k", 900 -> "900".
-std::string Short(double v) {
-  const double a = std::fabs(v);
-  if (a >= 1e6) return fmt::format("{:g}M", std::round(v / 1e5) / 10);
-  if (a >= 1e3) return fmt::format("{:g}k", std::round(v / 1e2) / 10);
-  return fmt::format("{:g}", v);
+double TextWidth(const std::string& s, double size) {
+  return static_cast<double>(DisplayWidth(s)) * size * kAverageAdvanceEm;
+}
+
+// The x labels to show: every step-th from the first, the step the
+// smallest that keeps neighbours kLabelGap apart (the widest label, or its
+// group, decides); the last one too when it has that room.
+std::vector<bool> ShownLabels(const std::vector<std::string>& labels, const std::vector<std::string>& groups,
+                              double slot) {
+  double widest = 0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    widest = std::max({widest, TextWidth(labels[i], kTickSize), i < groups.size() ? TextWidth(groups[i], kTickSize) : 0});
+  }
+  const size_t step = std::max<size_t>(1, static_cast<size_t>(std::ceil((widest + kLabelGap) / slot)));
+  std::vector<bool> shown(labels.size(), false);
+  size_t last = 0;
+  for (size_t i = 0; i < labels.size(); i += step) shown[last = i] = true;
+  if (!labels.empty() && (labels.size() - 1 - last) >= step) shown.back() = true;
+  return shown;
 }
 
 class Svg {
  public:
   void Text(double x, double y, const std::string& s, double size, const char* anchor = "start",
-            const char* weight = "normal", const char* fill = "#222", double rotate = 0) {
+            const char* weight = "normal", const char* fill = "#222", double rotate = 0, const char* cls = "") {
     std::string transform = rotate != 0 ? fmt::format(" transform=\"rotate({} {:.1f} {:.1f})\"", rotate, x, y) : "";
+    if (*cls) transform += fmt::format(" class=\"{}\"", cls);
     out_ += fmt::format(
         "<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{}\" text-anchor=\"{}\" font-weight=\"{}\" fill=\"{}\"{}>{}</text>\n",
         x, y, size, anchor, weight, fill, transform, Escape(s));
@@ -87,36 +114,48 @@ struct Axis {
   double Y(double v) const { return bottom - (v - lo) / (hi - lo) * (bottom - top); }
 };
 
-// Horizontal grid lines with tick labels, the y-axis title, the x labels.
+// Horizontal grid lines with tick labels (divided by `unit`), the y-axis
+// title, the x labels (thinned, groups on a second line).
 Axis DrawFrame(Svg& svg, double lo, double hi, double top, double bottom, const std::string& title,
-               const std::string& axis_title, bool money, const std::vector<std::string>& x_labels,
-               const std::vector<double>& xs) {
-  std::vector<double> ticks = NiceTicks(lo, hi, 5);
+               const std::string& axis_title, double unit, const ChartData& d, const std::vector<double>& xs,
+               double slot) {
+  std::vector<double> ticks = NiceTicks(lo / unit, hi / unit, 5);
+  for (double& t : ticks) t *= unit;
   Axis axis{ticks.front(), ticks.back(), top, bottom};
-  svg.Text(kLeft, top - 16, title, 16, "start", "bold");
+  svg.Text(kLeft, top - 18, title, kPanelTitleSize, "start", "bold");
   for (double t : ticks) {
     const double y = axis.Y(t);
     svg.Line(kLeft, y, kRight, y, t == 0 ? "#555" : "#ddd", t == 0 ? 1 : 0.8);
-    svg.Text(kLeft - 8, y + 4, money ? Short(t) : Thousands(static_cast<uint64_t>(std::max(t, 0.0))), 12, "end",
-             "normal", "#444");
+    const double v = t / unit;
+    svg.Text(kLeft - 8, y + 5,
+             v == std::floor(v) && std::fabs(v) < 1e15
+                 ? (v < 0 ? "-" : "") + Thousands(static_cast<uint64_t>(std::fabs(v)))
+                 : fmt::format("{:g}", v),
+             kTickSize, "end", "normal", "#444");
   }
   svg.Line(kLeft, top, kLeft, bottom, "#555", 1);
-  svg.Text(34, (top + bottom) / 2, axis_title, 13, "middle", "normal", "#333", -90);
-  const size_t step = std::max<size_t>(1, (x_labels.size() + 11) / 12);
-  for (size_t i = 0; i < x_labels.size(); ++i) {
-    svg.Line(xs[i], bottom, xs[i], bottom + 4, "#555", 1);
-    if (i % step == 0 || i + 1 == x_labels.size()) svg.Text(xs[i], bottom + 19, x_labels[i], 12, "middle", "normal", "#444");
+  svg.Text(36, (top + bottom) / 2, axis_title, kAxisTitleSize, "middle", "normal", "#333", -90);
+  const std::vector<bool> shown = ShownLabels(d.x_labels, d.x_groups, slot);
+  const std::string* group = nullptr;
+  for (size_t i = 0; i < d.x_labels.size(); ++i) {
+    if (slot >= 6 || shown[i]) svg.Line(xs[i], bottom, xs[i], bottom + 4, "#555", 1);   // dense points: labelled ticks only
+    if (!shown[i]) continue;
+    svg.Text(xs[i], bottom + 21, d.x_labels[i], kTickSize, "middle", "normal", "#444", 0, "x-label");
+    if (i < d.x_groups.size() && (group == nullptr || *group != d.x_groups[i])) {
+      group = &d.x_groups[i];
+      svg.Text(xs[i], bottom + 39, *group, kTickSize, "middle", "normal", "#444", 0, "x-group");
+    }
   }
   return axis;
 }
 
 void LegendItem(Svg& svg, double y, const char* colour, const std::string& label, bool line, const char* dash = "") {
   if (line) {
-    svg.Line(kRight + 24, y - 4, kRight + 44, y - 4, colour, 2.5, dash);
+    svg.Line(kRight + 24, y - 5, kRight + 46, y - 5, colour, 2.5, dash);
   } else {
-    svg.Rect(kRight + 24, y - 11, 20, 12, colour);
+    svg.Rect(kRight + 24, y - 13, 22, 14, colour);
   }
-  svg.Text(kRight + 52, y, label, 13);
+  svg.Text(kRight + 54, y, label, kLegendSize);
 }
 
 }  // namespace
@@ -144,8 +183,8 @@ std::string RenderChartSvg(const ChartData& d) {
   const size_t n = d.x_labels.size();
   Svg svg;
   svg.Rect(0, 0, kWidth, kHeight, "white");
-  svg.Text(kLeft, 38, d.title, 22, "start", "bold", "#111");
-  svg.Text(kLeft, 62, d.subtitle, 13, "start", "normal", "#555");
+  svg.Text(kLeft, 42, d.title, kTitleSize, "start", "bold", "#111");
+  svg.Text(kLeft, 70, d.subtitle, kSubtitleSize, "start", "normal", "#555");
 
   const double slot = n ? (kRight - kLeft) / static_cast<double>(n) : 1;
   std::vector<double> xs(n);
@@ -157,7 +196,7 @@ std::string RenderChartSvg(const ChartData& d) {
     top = std::max({top, static_cast<double>(d.targeted[i]), static_cast<double>(d.helped[i]),
                     static_cast<double>(d.levels[i][0] + d.levels[i][1] + d.levels[i][2])});
   }
-  Axis a1 = DrawFrame(svg, 0, top, kTop1, kBottom1, d.households_title, d.households_axis, false, d.x_labels, xs);
+  Axis a1 = DrawFrame(svg, 0, top, kTop1, kBottom1, d.households_title, d.households_axis, 1, d, xs, slot);
   std::vector<double> base(n, 0.0);
   for (int l = 0; l < kLevelCount; ++l) {
     std::vector<std::pair<double, double>> pts;
@@ -176,14 +215,16 @@ std::string RenderChartSvg(const ChartData& d) {
     std::vector<std::pair<double, double>> pts;
     for (size_t i = 0; i < n; ++i) pts.emplace_back(xs[i], a1.Y(static_cast<double>(v[i])));
     if (n > 1) svg.Polyline(pts, colour, 2.5, dash);
-    for (auto [x, y] : pts) svg.Circle(x, y, 3, colour);
+    if (slot >= 8) {
+      for (auto [x, y] : pts) svg.Circle(x, y, 3, colour);   // markers while they stay apart
+    }
   };
   series_line(d.targeted, kTargetedColour, "");
   series_line(d.helped, kHelpedColour, "6 4");
   double ly = kTop1 + 10;
   LegendItem(svg, ly, kTargetedColour, d.targeted_name, true);
-  LegendItem(svg, ly += 22, kHelpedColour, d.helped_name, true, "6 4");
-  for (int l = kLevelCount; l-- > 0;) LegendItem(svg, ly += 22, kLevelColours[l], d.level_names[l], false);
+  LegendItem(svg, ly += 26, kHelpedColour, d.helped_name, true, "6 4");
+  for (int l = kLevelCount; l-- > 0;) LegendItem(svg, ly += 26, kLevelColours[l], d.level_names[l], false);
 
   // Help given in each period, by dimension (stacked bars; a net decrease
   // from corrections stacks below zero).
@@ -195,7 +236,10 @@ std::string RenderChartSvg(const ChartData& d) {
     lo = std::min(lo, neg);
   }
   if (hi == 0 && lo == 0) hi = 1;
-  Axis a2 = DrawFrame(svg, lo, hi, kTop2, kBottom2, d.help_title, d.help_axis, true, d.x_labels, xs);
+  const double reach = std::max(hi, -lo);
+  const int unit = reach >= 5e6 ? 2 : reach >= 5e3 ? 1 : 0;   // ticks in millions, thousands or baht
+  Axis a2 = DrawFrame(svg, lo, hi, kTop2, kBottom2, d.help_title, d.money_units[unit], std::pow(1e3, unit), d, xs,
+                      slot);
   for (size_t i = 0; i < n; ++i) {
     double pos = 0, neg = 0;
     for (int k = 0; k < kDimensionCount; ++k) {
@@ -211,23 +255,23 @@ std::string RenderChartSvg(const ChartData& d) {
   ly = kTop2 + 10;
   for (int k = kDimensionCount; k-- > 0;) {
     LegendItem(svg, ly, kDimensionColours[k], d.dimension_names[k], false);
-    ly += 22;
+    ly += 26;
   }
 
-  double fy = kHeight - 48;
+  double fy = kHeight - 58;
   for (size_t start = 0; start <= d.footnote.size();) {
     size_t end = d.footnote.find('\n', start);
     if (end == std::string::npos) end = d.footnote.size();
-    svg.Text(kLeft, fy, d.footnote.substr(start, end - start), 11, "start", "normal", "#666");
-    fy += 16;
+    svg.Text(kLeft, fy, d.footnote.substr(start, end - start), kFootnoteSize, "start", "normal", "#666");
+    fy += 19;
     start = end + 1;
   }
 
   std::string out = fmt::format(
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-      "font-family=\"{2}\">\n<title>{3}</title>\n",
-      kWidth, kHeight, kFont, Escape(d.title));
+      "xml:lang=\"{4}\" lang=\"{4}\" font-family=\"{2}\">\n<title>{3}</title>\n",
+      kWidth, kHeight, kFont, Escape(d.title), Escape(d.language));
   return out + svg.raw() + "</svg>\n";
 }
 

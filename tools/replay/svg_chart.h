@@ -7,13 +7,16 @@
 //
 //   ChartData d;
 //   d.title = "Household progress, Si Sa Ket";
-//   d.x_labels = {"Oct 2021", "Nov 2021"};
+//   d.x_labels = {"Oct", "Nov"};  d.x_groups = {"2021", "2021"};
 //   d.levels = {{10, 2, 0}, {14, 5, 1}};  d.targeted = {40, 41};  d.helped = {12, 20};
 //   d.help_satang = {{5000, 0, 0, 12000, 0}, {...}};
 //   std::string svg = RenderChartSvg(d);
 //
-// Texts are plain UTF-8 (escaped here); Thai renders with any Thai font the
-// viewer has (the font list names common ones).
+// Texts are plain UTF-8 (escaped here). The font list starts with the Thai
+// fonts of Debian's fonts-thai-tlwg (Loma, Waree, Garuda), which tools/dev
+// installs and chart_file.cc draws PNGs and PDFs with, then the Thai fonts
+// of other systems, then sans-serif; `language` goes to xml:lang, which
+// picks Thai shaping and fonts in librsvg and browsers alike.
 #pragma once
 
 #include <array>
@@ -26,9 +29,13 @@
 namespace ledger::replay {
 
 struct ChartData {
+  std::string language = "en";         // "th" or "en"
   std::string title, subtitle;
   std::string footnote;                // lines separated by \n
-  std::vector<std::string> x_labels;   // one per point
+  std::vector<std::string> x_labels;   // one per point; thinned so that none touch
+  // Empty, or one per point: written under the first shown label of each
+  // run of equal values (the year under its first month).
+  std::vector<std::string> x_groups;
 
   std::string households_title, households_axis;
   std::array<std::string, kLevelCount> level_names;
@@ -36,7 +43,11 @@ struct ChartData {
   std::string targeted_name, helped_name;
   std::vector<uint64_t> targeted, helped;                  // per point
 
-  std::string help_title, help_axis;
+  std::string help_title;
+  // The help axis title for ticks in baht, thousands and millions of baht
+  // ("THB", "thousand THB", "million THB"): thousands from 5,000 baht,
+  // millions from 5 million.
+  std::array<std::string, 3> money_units;
   std::array<std::string, kDimensionCount> dimension_names;
   std::vector<std::array<int64_t, kDimensionCount>> help_satang;   // per point: given in that period
 };

@@ -87,10 +87,11 @@ std::string CsvLine(const std::vector<std::string>& fields) {
   return out + "\r\n";
 }
 
-std::string Baht(int64_t satang) {
+std::string Baht(int64_t satang, bool separators) {
   const bool negative = satang < 0;
   const uint64_t abs = negative ? uint64_t(0) - static_cast<uint64_t>(satang) : static_cast<uint64_t>(satang);
-  return fmt::format("{}{}.{:02}", negative ? "-" : "", Thousands(abs / 100), abs % 100);
+  return fmt::format("{}{}.{:02}", negative ? "-" : "", separators ? Thousands(abs / 100) : std::to_string(abs / 100),
+                     abs % 100);
 }
 
 }  // namespace ledger::replay

@@ -46,7 +46,8 @@ size_t DisplayWidth(std::string_view utf8);
 // are quoted, quotes doubled.
 std::string CsvLine(const std::vector<std::string>& fields);
 
-// Satang as baht with thousands separators: 123456789 -> "1,234,567.89".
-std::string Baht(int64_t satang);
+// Satang as baht with thousands separators: 123456789 -> "1,234,567.89";
+// without them for spreadsheets: "1234567.89".
+std::string Baht(int64_t satang, bool separators = true);
 
 }  // namespace ledger::replay

@@ -75,6 +75,22 @@ std::span<const MenuItem> MenuOf(Dimension d) {
   return {};
 }
 
+const MenuItem* FindMenuItem(std::string_view code) {
+  for (Dimension d : kDimensions) {
+    for (const MenuItem& m : MenuOf(d)) {
+      if (m.code == code) return &m;
+    }
+  }
+  return nullptr;
+}
+
+std::string_view MenuItemName(const MenuItem& item, bool thai) {
+  const std::string_view d = item.description;
+  const size_t open = d.find(" (");
+  if (open == std::string_view::npos || d.back() != ')') return d;
+  return thai ? d.substr(0, open) : d.substr(open + 2, d.size() - open - 3);
+}
+
 std::span<const IndicatorWeight> IndicatorWeights() { return kWeights; }
 
 }  // namespace ledger::seed

@@ -6,11 +6,14 @@
 //   const LeadAgency& a = LeadAgencyOf(Dimension::kHealth);    // PHO
 //   std::string code = AgencyCode(a, "33");                     // "PHO-33"
 //   for (const MenuItem& m : MenuOf(Dimension::kLiving)) ...
+//   const MenuItem* m = FindMenuItem("H-01");                  // for names in reports
+//   MenuItemName(*m, /*thai=*/true);                            // "ถุงยังชีพ"
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "ledger/domain_types.h"
 
@@ -27,7 +30,7 @@ struct MenuItem {
   const char* code;
   Dimension dimension;
   uint8_t indicator;       // BMN indicator it addresses, 0 if none in particular
-  const char* description;
+  const char* description;  // "<Thai name> (<English name>)"
   const char* unit;
   int64_t min_satang;      // value range of one delivery
   int64_t max_satang;
@@ -36,6 +39,11 @@ struct MenuItem {
 const LeadAgency& LeadAgencyOf(Dimension d);
 std::string AgencyCode(const LeadAgency& a, const std::string& province);
 std::span<const MenuItem> MenuOf(Dimension d);
+// The item with this code ("H-01") in any dimension's menu, or nullptr.
+const MenuItem* FindMenuItem(std::string_view code);
+// Its name in Thai ("ถุงยังชีพ") or English ("food kit"): the two parts
+// of its description.
+std::string_view MenuItemName(const MenuItem& item, bool thai);
 // The MPI indicators (DOMAIN.md) a seeded household may fail, with weights
 // (income and living conditions fail most often).
 struct IndicatorWeight {

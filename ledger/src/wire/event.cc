@@ -6,18 +6,35 @@
 #include <array>
 
 #include "ledger/event_codec.h"
+#include "ledger/event_names_th.h"
 #include "ledger/reasons.h"
 
 namespace ledger {
 namespace {
 
-constexpr std::array<std::string_view, kEventKindCount> kKindNames = {
-    "AgencyRegistered",    "OfficerRegistered", "OfficerKeyRevoked", "HouseholdTargeted",
-    "HouseholdSelected",   "MentorAssigned",    "MentorReleased",    "HouseholdVisited",
-    "ProblemsAnalysed",    "PlanAgreed",        "WelfareRightChecked", "AssistanceGiven",
-    "Referred",            "IndicatorResolved", "LevelAssessed",     "HouseholdExited",
-    "Correction",
+// Each kind's catalogue name and the name Thai reports give it, by ordinal.
+struct KindNames {
+  std::string_view name, name_th;
 };
+constexpr std::array<KindNames, kEventKindCount> kKindNames = {{
+    {"AgencyRegistered", "ลงทะเบียนหน่วยงาน"},
+    {"OfficerRegistered", "ลงทะเบียนเจ้าหน้าที่"},
+    {"OfficerKeyRevoked", "เพิกถอนกุญแจเจ้าหน้าที่"},
+    {"HouseholdTargeted", "ระบุครัวเรือนเป้าหมาย"},
+    {"HouseholdSelected", "คัดเลือกเข้าโครงการ"},
+    {"MentorAssigned", "มอบหมายพี่เลี้ยง"},
+    {"MentorReleased", "สิ้นสุดการเป็นพี่เลี้ยง"},
+    {"HouseholdVisited", "เยี่ยมบ้าน"},
+    {"ProblemsAnalysed", "วิเคราะห์ปัญหา"},
+    {"PlanAgreed", "ตกลงแผนพัฒนาครัวเรือน"},
+    {"WelfareRightChecked", "ตรวจสอบสิทธิสวัสดิการ"},
+    {"AssistanceGiven", "ให้ความช่วยเหลือ"},
+    {"Referred", "ส่งต่อหน่วยงาน"},
+    {"IndicatorResolved", "แก้ไขตัวชี้วัดสำเร็จ"},
+    {"LevelAssessed", "ประเมินระดับ"},
+    {"HouseholdExited", "ออกจากการดูแล"},
+    {"Correction", "แก้ไขรายการ"},
+}};
 
 std::string DataToString(capnp::Data::Reader d) {
   return std::string(reinterpret_cast<const char*>(d.begin()), d.size());
@@ -27,12 +44,17 @@ std::string DataToString(capnp::Data::Reader d) {
 
 std::string_view EventKindName(EventKind kind) {
   auto i = static_cast<size_t>(kind);
-  return i < kKindNames.size() ? kKindNames[i] : std::string_view("Unknown");
+  return i < kKindNames.size() ? kKindNames[i].name : std::string_view("Unknown");
+}
+
+std::string_view EventKindNameTh(EventKind kind) {
+  auto i = static_cast<size_t>(kind);
+  return i < kKindNames.size() ? kKindNames[i].name_th : std::string_view("ไม่ทราบชนิด");
 }
 
 std::optional<EventKind> EventKindFromName(std::string_view name) {
   for (size_t i = 0; i < kKindNames.size(); ++i) {
-    if (kKindNames[i] == name) return static_cast<EventKind>(i);
+    if (kKindNames[i].name == name) return static_cast<EventKind>(i);
   }
   return std::nullopt;
 }
