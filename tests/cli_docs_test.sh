@@ -23,8 +23,14 @@ complete_words() {   # complete_words WORD...: what completing the last word off
   _assistance_ledger
   printf '%s\n' "${COMPREPLY[@]}"
 }
-[ "$(complete_words ledger rep)" = "report" ] || fail "ledger rep did not complete to report"
-complete_words ledger verify-claim --hou | grep -qx -- '--household' || fail "ledger verify-claim --hou"
-complete_words ledger-admin "" | grep -qx 'init' || fail "ledger-admin commands"
-complete_words ledger-replay chart --la | grep -qx -- '--lang' || fail "ledger-replay chart --lang"
+check() {   # check EXPECTED WORD...: completing the last word offers EXPECTED
+  local want="$1" got
+  shift
+  got="$(complete_words "$@")"
+  grep -qx -- "$want" <<<"$got" || fail "completing '$*' offers [$(echo $got)], not $want"
+}
+check report ledger rep
+check --household ledger verify-claim --hou
+check init ledger-admin ""
+check --lang ledger-replay chart --la
 echo "man pages and completion: ok"

@@ -40,6 +40,7 @@ struct Globals {
   bool trust_on_first_use = false;
   bool json = false;
   std::string calendar = "ce";   // dates shown: ce or be (Buddhist Era)
+  std::string lang = "en";       // en or th: the timeline's event names and titles
   int64_t timeout_ms = 30000;
 };
 

@@ -185,6 +185,10 @@ int Main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"ce", "be"}))
       ->envname("LEDGER_CALENDAR");
+  app.add_option("--lang", g.lang, "language of the household timeline: en or th")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"en", "th"}))
+      ->envname("LEDGER_LANG");
   app.add_option("--timeout-ms", g.timeout_ms, "per-reply timeout, and how long to keep retrying to connect (with backoff and jitter) while the server is down or full")->capture_default_str();
 
   std::vector<Subcommand> commands;

@@ -87,7 +87,7 @@ int RunHistory(const Globals& g, const std::string& household, bool status) {
                    "shown\n";
     }
   }
-  std::cout << "\nhistory\n" << Timeline(history->leaves, calendar);
+  std::cout << "\nhistory\n" << Timeline(history->leaves, calendar, g.lang == "th");
   std::cout << "\n(--json for every field)\n";
   return kExitOk;
 }

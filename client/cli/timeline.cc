@@ -10,6 +10,7 @@
 
 #include "ledger/event.h"
 #include "ledger/event_json.h"
+#include "ledger/event_names_th.h"
 
 namespace ledger::cli {
 namespace {
@@ -101,10 +102,33 @@ std::string StatusSummary(const nlohmann::json& s, Calendar calendar) {
   return out;
 }
 
-std::string Timeline(const std::vector<std::string>& leaves, Calendar calendar) {
-  std::string out = fmt::format("  {:>8}  {:<10}  {:<24} {:<10} {:<12} {}\n", "seq",
-                                calendar == Calendar::kBe ? "date (BE)" : "date", "event", "agency", "officer",
-                                "details");
+// Pads `text` to `width` columns as a terminal shows it: Thai vowel and tone
+// marks above and below take no column of their own.
+std::string Pad(std::string_view text, size_t width) {
+  size_t columns = 0;
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    bool combining = false;
+    if (len == 3 && i + 2 < text.size() && c == 0xE0 && static_cast<unsigned char>(text[i + 1]) == 0xB8) {
+      const auto b = static_cast<unsigned char>(text[i + 2]);
+      combining = b == 0xB1 || (b >= 0xB4 && b <= 0xBA);   // U+0E31, U+0E34..U+0E3A
+    } else if (len == 3 && i + 2 < text.size() && c == 0xE0 && static_cast<unsigned char>(text[i + 1]) == 0xB9) {
+      const auto b = static_cast<unsigned char>(text[i + 2]);
+      combining = b >= 0x87 && b <= 0x8E;   // U+0E47..U+0E4E
+    }
+    columns += combining ? 0 : 1;
+    i += len;
+  }
+  return std::string(text) + std::string(columns < width ? width - columns : 0, ' ');
+}
+
+std::string Timeline(const std::vector<std::string>& leaves, Calendar calendar, bool thai) {
+  std::string out = fmt::format(
+      "  {:>8}  {}  {} {} {} {}\n", thai ? "ลำดับ" : "seq",
+      Pad(thai ? (calendar == Calendar::kBe ? "วันที่ (พ.ศ.)" : "วันที่ (ค.ศ.)") : calendar == Calendar::kBe ? "date (BE)" : "date", 10),
+      Pad(thai ? "เหตุการณ์" : "event", 24), Pad(thai ? "หน่วยงาน" : "agency", 10), Pad(thai ? "เจ้าหน้าที่" : "officer", 12),
+      thai ? "รายละเอียด" : "details");
   for (const std::string& leaf : leaves) {
     auto e = DecodeEvent(leaf);
     if (!e.ok()) {
@@ -112,8 +136,9 @@ std::string Timeline(const std::vector<std::string>& leaves, Calendar calendar) 
       continue;
     }
     auto j = EventToJson(leaf);
-    out += fmt::format("  {:>8}  {:<10}  {:<24} {:<10} {:<12} {}\n", e->seq, FormatDate(e->occurred, calendar),
-                       EventKindName(e->kind), e->agency, e->officer, j.ok() ? Details(*j, 90) : "");
+    out += fmt::format("  {:>8}  {}  {} {} {} {}\n", e->seq, Pad(FormatDate(e->occurred, calendar), 10),
+                       Pad(thai ? EventKindNameTh(e->kind) : EventKindName(e->kind), 24), Pad(e->agency, 10),
+                       Pad(e->officer, 12), j.ok() ? Details(*j, 90) : "");
   }
   return out;
 }

@@ -13,7 +13,8 @@ namespace ledger::cli {
 
 // The status (HouseholdStatusJson) in a few labelled lines.
 std::string StatusSummary(const nlohmann::json& status, Calendar calendar);
-// One line per event: seq, date, kind, agency, officer, the payload's fields.
-std::string Timeline(const std::vector<std::string>& leaves, Calendar calendar);
+// One line per event: seq, date, kind, agency, officer, the payload's fields;
+// with `thai`, the kinds and the column titles in Thai.
+std::string Timeline(const std::vector<std::string>& leaves, Calendar calendar, bool thai);
 
 }  // namespace ledger::cli

@@ -1,4 +1,5 @@
-// Errors that speak plainly (issue 10, "Errors that mislead"): the client
+// Errors that speak plainly and output for people (issue 10, "Errors that
+// mislead", "Output for people"): the client
 // names the port it was pointed at when that port speaks HTTP or TLS to a
 // plain client, names --cert-key (its real flag), suggests the command a
 // typo meant, writes JSON errors with --json, and exits 2 for every usage
@@ -88,6 +89,39 @@ TEST_F(CliErrorsTest, UsageErrorsExitTwoAndAreJsonWithJson) {
   auto t = nlohmann::json::parse(typo_json.out, nullptr, false);
   ASSERT_TRUE(t.is_object()) << typo_json.out;
   EXPECT_EQ(t["reason"], "USAGE");
+}
+
+// "Output for people": `ledger household` prints a status summary and a
+// timeline, not raw JSON; --calendar be and --lang th change dates and
+// names; --json keeps the objects.
+TEST_F(CliErrorsTest, HouseholdPrintsATimelineForPeople) {
+  testing::AppendOk(*f.ledger, {f.world.Target(5), f.world.Visit(5)});
+  f.StartServer();
+  const std::string house = testing::World::HouseCode(5);
+  std::vector<std::string> args = Tls(f.server->endpoint(), f.Key("inspector"));
+  auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> all = args;
+    all.insert(all.end(), extra.begin(), extra.end());
+    return Ledger(all);
+  };
+  CommandResult text = run({"household", house});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("status (folded by this client"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("HouseholdTargeted"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("2022-03-15"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("purpose follow-up"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("{\""), std::string::npos) << "raw JSON in the text output: " << text.out;
+
+  CommandResult thai = run({"--calendar", "be", "--lang", "th", "household", house});
+  ASSERT_EQ(thai.exit_code, 0) << thai.err;
+  EXPECT_NE(thai.out.find("2565-03-15"), std::string::npos) << thai.out;
+  EXPECT_EQ(thai.out.find("HouseholdTargeted"), std::string::npos) << thai.out;
+
+  CommandResult json = run({"--json", "household", house});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  auto j = nlohmann::json::parse(json.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << json.out;
+  EXPECT_EQ(j["events"].size(), 2u);
 }
 
 TEST(VersionTest, EveryProgramPrintsItsVersionCommitAndStoreFormat) {
