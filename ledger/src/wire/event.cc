@@ -16,7 +16,7 @@ constexpr std::array<std::string_view, kEventKindCount> kKindNames = {
     "HouseholdSelected",   "MentorAssigned",    "MentorReleased",    "HouseholdVisited",
     "ProblemsAnalysed",    "PlanAgreed",        "WelfareRightChecked", "AssistanceGiven",
     "Referred",            "IndicatorResolved", "LevelAssessed",     "HouseholdExited",
-    "Correction",
+    "Correction",          "MenuPublished",
 };
 
 std::string DataToString(capnp::Data::Reader d) {
