@@ -119,6 +119,8 @@ TEST(OperationsTest, ProvinceFromNothingWithLedgerAdminAlone) {
 
   json status = Json(Admin({"status", "--data", store, "--json"}));
   EXPECT_EQ(status["tree_size"], 4);
+  EXPECT_EQ(status["menu"]["version"], 1);
+  EXPECT_EQ(status["menu"]["seq"], 3);
   EXPECT_EQ(status["agencies"].size(), 1u);
   EXPECT_EQ(status["officers_active"], 2);
   EXPECT_EQ(status["vkey"], vkey);
