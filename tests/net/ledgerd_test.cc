@@ -519,9 +519,6 @@ TEST_F(LedgerdTest, OfflineQueueThenSyncExactlyOnce) {
   EXPECT_EQ(Reopen()->Size(), base_size + 2);
 }
 
-}  // namespace
-}  // namespace ledger
-
 // House codes, area codes, dates and whole events are checked by the client
 // before it connects (ledger/field_formats.h, the ledger's own checks): no
 // server listens on the port given, and none is needed to refuse them.
@@ -564,3 +561,6 @@ TEST(CliFormatsTest, BadArgumentsAndEventsFailBeforeConnecting) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("BAD_DATE"), std::string::npos) << r.err;
 }
+
+}  // namespace
+}  // namespace ledger
