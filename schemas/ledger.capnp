@@ -228,6 +228,28 @@ struct Correction {
   }
 }
 
+# One item of the poverty-solution menu (เมนูแก้จน): what an agency may give
+# a household (docs/domain.md "The menu").
+struct MenuItem {
+  code @0 :Text;                  # stable item code, e.g. "H-01"; never reused
+  dimension @1 :Dimension;        # the dimension it serves; never changes
+  indicator @2 :UInt8;            # BMN indicator it addresses, 0 if none in particular
+  nameTh @3 :Text;
+  nameEn @4 :Text;
+  unit @5 :Text;                  # what one delivery counts, e.g. "kit", "term"
+  withdrawn @6 :Bool;             # no longer offered: refused on new help and plans
+}
+
+# A whole version of the menu, signed by the operator's root key. It replaces
+# the previous version: `version` is the previous one's + 1 (1 for the
+# first), and every item code published before is listed again, offered or
+# withdrawn, with the same dimension.
+struct MenuPublished {
+  version @0 :UInt32;
+  items @1 :List(MenuItem);
+  description @2 :Text;           # what changed, for people
+}
+
 # The payload union. Ordinals are the event kind numbers (contract).
 struct Payload {
   union {
@@ -248,6 +270,7 @@ struct Payload {
     levelAssessed @14 :LevelAssessed;
     householdExited @15 :HouseholdExited;
     correction @16 :Correction;
+    menuPublished @17 :MenuPublished;
   }
 }
 
@@ -256,7 +279,7 @@ struct Payload {
 # What the officer's client authors and signs.
 #
 # Signer by kind (trust chain, DESIGN.md §7):
-#   agencyRegistered                       the operator's root key
+#   agencyRegistered, menuPublished        the operator's root key
 #   officerRegistered, officerKeyRevoked   the key of `agency`
 #   everything else                        the key of `officer` (of `agency`);
 #                                          a correction with officer == "" is

@@ -47,13 +47,13 @@ demo() {   # demo N: run the demo, output in $TMP/runN.log
 
 demo 1
 expect "$TMP/run1.log" 'ledger-seed --data' "run 1: the store was not seeded"
-expect "$TMP/run1.log" 'OK: 5971 events verified' "run 1: the seeded store is not 5971 events"
+expect "$TMP/run1.log" 'OK: 5972 events verified' "run 1: the seeded store is not 5972 events"
 [ -f "$TMP/var/pki/ca.crt" ] && [ -f "$TMP/var/pki/insp-1.crt" ] || fail "run 1: no certificates"
 
 demo 2
 expect "$TMP/run2.log" 'reusing the CA' "run 2: the certificates were made again"
 expect "$TMP/run2.log" 'reusing the store' "run 2: the store was seeded again"
-expect "$TMP/run2.log" 'OK: 5973 events verified' "run 2: run 1's two events are not in the store"
+expect "$TMP/run2.log" 'OK: 5974 events verified' "run 2: run 1's two events are not in the store"
 if grep -q 'ledger-seed --data' "$TMP/run2.log"; then fail "run 2: ledger-seed ran again"; fi
 # The events file kept the idempotency keys run 1 drew: run 2 is answered
 # "duplicate" and records nothing new (issue 10, "Re-running records the same help again").

@@ -18,6 +18,7 @@
 #include "ledger/durable_file.h"
 #include "ledger/event_codec.h"
 #include "ledger/event_json.h"
+#include "ledger/field_formats.h"
 #include "ledger/net/offline_queue.h"
 #include "ledger/reasons.h"
 
@@ -169,8 +170,11 @@ int RunAppend(const Globals& g, const AppendOptions& o) {
   std::vector<std::string> signed_bodies;
   for (size_t i = 0; i < events.size(); ++i) {
     auto body = BodyFromJson(events[i]);
-    if (!body.ok()) return Fail(Status(body.status().code(), fmt::format("event {}: {}", i, body.status().message()),
-                                       body.status().reason()));
+    // House codes, ID hashes, area codes and dates as the ledger checks them at append, before signing.
+    Status formats = body.ok() ? CheckEventFormats(*body, ReferenceData::Builtin()) : body.status();
+    if (!formats.ok()) {
+      return Fail(Status(formats.code(), fmt::format("event {}: {}", i, formats.message()), formats.reason()));
+    }
     auto sb = SignBodyBytes(*body, *key);
     if (!sb.ok()) return Fail(sb.status());
     signed_bodies.push_back(std::move(*sb));

@@ -8,6 +8,7 @@
 #include "timeline.h"
 #include "ledger/event.h"
 #include "ledger/event_json.h"
+#include "ledger/field_formats.h"
 #include "ledger/projection.h"
 #include "ledger/projection_json.h"
 
@@ -30,6 +31,8 @@ nlohmann::json EventJson(const std::string& leaf) {
 }
 
 int RunHistory(const Globals& g, const std::string& household, bool status) {
+  // Checked here, before connecting, as the ledger checks it at append.
+  if (Status s = CheckHouseCode(household, "household"); !s.ok()) return UsageError(s.message());
   auto client = Connect(g, "inspector");
   if (!client.ok()) return Fail(client.status());
   std::string status_json;
@@ -179,6 +182,9 @@ int RunConsistency(const Globals& g, uint64_t old_size, uint64_t new_size) {
 }
 
 int RunReport(const Globals& g, const std::string& by, const std::string& area) {
+  if (!area.empty()) {
+    if (Status s = CheckAreaCode(ReferenceData::Builtin(), area, "--area"); !s.ok()) return UsageError(s.message());
+  }
   auto client = Connect(g, "inspector");
   if (!client.ok()) return Fail(client.status());
   auto r = (*client)->Report(by, area);

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "ledger/event_json.h"
+#include "ledger/field_formats.h"
 #include "ledger/net/claim.h"
 #include "ledger/reasons.h"
 
@@ -97,9 +98,13 @@ int Run(const Globals& g, ClaimOptions o) {
     return UsageError("verify-claim: give a seq or leaf hash, or a claim (--household and --agency)");
   }
   if (by_claim && o.claim.agency.empty()) return UsageError("verify-claim: a claim needs --agency");
+  if (by_claim) {
+    if (Status s = CheckHouseCode(o.claim.household, "--household"); !s.ok()) return UsageError(s.message());
+  }
   if (!o.date.empty()) {
     auto d = ParseDate(o.date);
     if (!d.ok()) return UsageError(d.status().message());
+    if (Status s = CheckEventDate(*d, "--date"); !s.ok()) return UsageError(s.message());
     o.claim.date = *d;
   }
   auto root = RootKey(o.root_key);

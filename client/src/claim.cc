@@ -83,7 +83,7 @@ StatusOr<ClaimVerdict> ClaimVerifier::CheckEvent(ProvenEvent event) {
 
   // Who must have signed it (DESIGN.md §7).
   std::string signer_key, signer_name;
-  const bool root_signed = info.kind == EventKind::kAgencyRegistered ||
+  const bool root_signed = info.kind == EventKind::kAgencyRegistered || info.kind == EventKind::kMenuPublished ||
                            (info.kind == EventKind::kCorrection && info.officer.empty());
   const bool agency_signed = info.kind == EventKind::kOfficerRegistered || info.kind == EventKind::kOfficerKeyRevoked;
   if (root_signed) {

@@ -1,5 +1,9 @@
 #include "ledger/testing/event_factory.h"
 
+#include <stdexcept>
+
+#include "ledger/event_json.h"
+
 namespace ledger {
 namespace {
 capnp::Data::Reader AsData(const std::string& s) {
@@ -31,6 +35,18 @@ std::string EventFactory::Make(const EventSigner& signer, const std::string& hou
   body.setIdempotencyKey(AsData(NextKey()));
   fill(body.initPayload());
   return SignBody(body.asReader(), *signer.key);
+}
+
+std::string EventFactory::MenuPublished(const PrivateKey& root_key, uint32_t version, const CivilDate& occurred,
+                                        const std::vector<MenuRow>& rows) {
+  nlohmann::json event = MenuPublishedJson(rows, version, kDefaultMenuPublisher, FormatDate(occurred),
+                                           "menu for a test");
+  event["idempotency_key"] = ToHex(NextKey());
+  auto body = BodyFromJson(event);
+  if (!body.ok()) throw std::runtime_error("EventFactory::MenuPublished: " + body.status().ToString());
+  auto signed_body = SignBodyBytes(*body, root_key);
+  if (!signed_body.ok()) throw std::runtime_error("EventFactory::MenuPublished: " + signed_body.status().ToString());
+  return *signed_body;
 }
 
 std::string EventFactory::AgencyRegistered(const PrivateKey& root_key, const std::string& code,

@@ -387,7 +387,7 @@ StatusOr<RequestHandler::PreparedAppend> RequestHandler::PrepareAppend(const Ide
         continue;
       }
       if (who.role == protocol::Role::OPERATOR &&
-          !(kind == schema::Payload::AGENCY_REGISTERED ||
+          !(kind == schema::Payload::AGENCY_REGISTERED || kind == schema::Payload::MENU_PUBLISHED ||
             (kind == schema::Payload::CORRECTION && body.getOfficer().size() == 0))) {
         plan.rejected[i] = PermissionDeniedError(
             fmt::format("event {}: the operator appends only root-signed events", i), reason::kNotAllowedForRole);

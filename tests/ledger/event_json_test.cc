@@ -286,6 +286,29 @@ std::vector<KindCase> AllKinds(uint64_t void_seq = 7, const std::string& void_ha
   c.push_back({"HouseholdExited", "HouseholdExited", kHouse,
                [](schema::Payload::Builder p) { p.initHouseholdExited().setReason(schema::ExitReason::DUPLICATE_RECORD); },
                {{"reason", "duplicate_record"}}});
+  c.push_back({"MenuPublished", "MenuPublished", "",
+               [](schema::Payload::Builder p) {
+                 auto m = p.initMenuPublished();
+                 m.setVersion(2);
+                 auto items = m.initItems(1);
+                 items[0].setCode("I-01");
+                 items[0].setDimension(schema::Dimension::INCOME);
+                 items[0].setIndicator(20);
+                 items[0].setNameTh("เมล็ดพันธุ์ผักและกล้าไม้");
+                 items[0].setNameEn("vegetable seeds and seedlings");
+                 items[0].setUnit("set");
+                 items[0].setWithdrawn(true);
+                 m.setDescription("I-01 withdrawn");
+               },
+               {{"version", 2},
+                {"items", json::array({json{{"code", "I-01"},
+                                            {"dimension", "income"},
+                                            {"indicator", 20},
+                                            {"name_th", "เมล็ดพันธุ์ผักและกล้าไม้"},
+                                            {"name_en", "vegetable seeds and seedlings"},
+                                            {"unit", "set"},
+                                            {"withdrawn", true}}})},
+                {"description", "I-01 withdrawn"}}});
   return c;
 }
 

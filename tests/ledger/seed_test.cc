@@ -12,6 +12,7 @@
 #include "ledger/crypto.h"
 #include "ledger/event_json.h"
 #include "ledger/ledger.h"
+#include "ledger/menu.h"
 #include "ledger/projection.h"
 #include "support/run_command.h"
 #include "support/test_ledger.h"
@@ -107,6 +108,11 @@ TEST(SeedTest, CleanProgrammePassesEveryRuleAndIsDeterministic) {
   }
   EXPECT_EQ(kinds["HouseholdTargeted"], 150);
   EXPECT_EQ(kinds["AgencyRegistered"], 5);
+  // The shipped menu, published first; every help record names one of its items.
+  EXPECT_EQ(kinds["MenuPublished"], 1);
+  std::set<std::string> shipped;
+  for (const MenuRow& row : BuiltinMenu()) shipped.insert(row.code);
+  for (const auto& [household, item] : menu_items) EXPECT_TRUE(shipped.count(item)) << item;
 }
 
 TEST(SeedTest, RerunWithTheSameSeedStoresNothingNew) {
@@ -244,8 +250,8 @@ TEST(SeedTest, JsonlLinesAreTheSignedBodies) {
     EXPECT_NE(j["kind"], "Correction");
     auto body = BodyFromJson(j);
     ASSERT_TRUE(body.ok()) << body.status().ToString();
-    // The signer: the root for agencies, the agency for officers, else the officer.
-    std::string key_file = j["kind"] == "AgencyRegistered"    ? "root"
+    // The signer: the root for agencies and the menu, the agency for officers, else the officer.
+    std::string key_file = j["kind"] == "AgencyRegistered" || j["kind"] == "MenuPublished" ? "root"
                            : j["kind"] == "OfficerRegistered" ? "agencies/" + j["agency"].get<std::string>()
                                                               : "officers/" + j["officer"].get<std::string>();
     auto key = LoadPublicKeyFile(dir.Sub("s") + "/keys/" + key_file + ".pem");

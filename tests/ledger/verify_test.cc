@@ -19,6 +19,7 @@
 #include "ledger/note.h"
 #include "ledger/projection.h"
 #include "ledger/event.h"
+#include "ledger/reasons.h"
 #include "ledger/verify.h"
 #include "support/run_command.h"
 #include "support/test_ledger.h"
@@ -422,6 +423,53 @@ TEST_F(VerifyTest, PlantedBadOfficerSignatureIsNamed) {
   auto quick = VerifyStore(Dir(), options);
   ASSERT_TRUE(quick.ok());
   EXPECT_TRUE(quick->ok) << Describe(*quick);
+}
+
+TEST_F(VerifyTest, HelpWithAnItemOffThePublishedMenuIsNamed) {
+  // A ledger that lost its menu (the projection's "menu" key deleted) takes
+  // help with an item that is on no menu: every hash, link, tile, index,
+  // checkpoint and signature is right; only the menu rule, re-run on
+  // replay, and the persisted menu find it.
+  World w;
+  EventFactory factory(/*seed=*/99);  // idempotency keys the golden store has not seen
+  {
+    auto l = w.Open(Dir());
+    ASSERT_TRUE(l.ok()) << l.status().ToString();
+    AppendOk(**l, {factory.MenuPublished(w.root, 1, testing::kDay)});
+    auto refused = (*l)->Append({factory.AssistanceGiven(w.Officer(), World::HouseCode(3), schema::Dimension::HEALTH,
+                                                         4, "H-99", 50'000, testing::kDay)});
+    ASSERT_FALSE(refused[0].ok());
+    EXPECT_EQ(refused[0].status().reason(), reason::kUnknownMenuItem);
+  }
+  {
+    RawStore raw(Dir());
+    raw.Delete("projection", "menu");
+  }
+  {
+    auto l = w.Open(Dir());
+    ASSERT_TRUE(l.ok()) << l.status().ToString();
+    auto r = AppendOk(**l, {factory.AssistanceGiven(w.Officer(), World::HouseCode(3), schema::Dimension::HEALTH, 4,
+                                                    "H-99", 50'000, testing::kDay)});
+    ASSERT_EQ(r.size(), 1u);
+    ASSERT_EQ(r[0].seq, kEvents + 1);
+  }
+  auto report = VerifyStore(Dir());
+  ASSERT_TRUE(report.ok());
+  EXPECT_FALSE(report->ok);
+  ASSERT_EQ(report->problems.size(), 2u) << Describe(*report);
+  for (const VerifyProblem& p : report->problems) EXPECT_EQ(p.kind, "menu") << Describe(*report);
+  EXPECT_EQ(report->first_bad_seq, kEvents + 1);
+  bool named = false;
+  for (const VerifyProblem& p : report->problems) {
+    if (p.seq == kEvents + 1) {
+      named = true;
+      EXPECT_NE(p.message.find("'H-99' is not an item of the published menu"), std::string::npos) << p.message;
+      EXPECT_NE(p.message.find("UNKNOWN_MENU_ITEM"), std::string::npos) << p.message;
+    } else {
+      EXPECT_NE(p.message.find("the persisted menu is none"), std::string::npos) << p.message;
+    }
+  }
+  EXPECT_TRUE(named) << Describe(*report);
 }
 
 TEST_F(VerifyTest, EventOfUnregisteredOfficerBreaksTheTrustChain) {

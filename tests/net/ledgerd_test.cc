@@ -20,6 +20,7 @@
 #include <set>
 #include <thread>
 
+#include "ledger/durable_file.h"
 #include "ledger/event.h"
 #include "ledger/merkle.h"
 #include "ledger/net/offline_queue.h"
@@ -36,6 +37,8 @@ using testing::AppendOk;
 using testing::CommandResult;
 using testing::NetFixture;
 using testing::RunCommand;
+using testing::TempDir;
+using testing::World;
 
 const std::string kLedger = LEDGER_BINARY_DIR "/client/ledger";
 
@@ -514,6 +517,49 @@ TEST_F(LedgerdTest, OfflineQueueThenSyncExactlyOnce) {
   d.Signal(SIGTERM);
   EXPECT_EQ(d.Wait(), 0);
   EXPECT_EQ(Reopen()->Size(), base_size + 2);
+}
+
+// House codes, area codes, dates and whole events are checked by the client
+// before it connects (ledger/field_formats.h, the ledger's own checks): no
+// server listens on the port given, and none is needed to refuse them.
+TEST(CliFormatsTest, BadArgumentsAndEventsFailBeforeConnecting) {
+  TempDir dir;
+  const std::vector<std::string> connect = {kLedger, "--server", "127.0.0.1:1", "--dev-insecure", "--vkey",
+                                            "x+00000000+AA", "--state", dir.Sub("state.json"), "--timeout-ms", "60000"};
+  auto run = [&](std::vector<std::string> args) {
+    std::vector<std::string> all = connect;
+    all.insert(all.end(), args.begin(), args.end());
+    return RunCommand(all);
+  };
+  CommandResult r = run({"household", "123"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("household: '123' is not an 11-digit house code"), std::string::npos) << r.err;
+  r = run({"history", "3301000000A"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("11-digit house code"), std::string::npos) << r.err;
+  r = run({"report", "--area", "3399"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--area: '3399' is not a known DOPA area code"), std::string::npos) << r.err;
+  r = run({"verify-claim", "--household", "33010000001", "--agency", "PHO-33", "--date", "2565-09-30"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--date: year 2565 looks like a Buddhist Era year"), std::string::npos) << r.err;
+
+  // An event file: refused with the ledger's reason and field, nothing sent.
+  World w;
+  ASSERT_TRUE(w.officer.SavePemFile(dir.Sub("officer.pem")).ok());
+  nlohmann::json visit = {{"kind", "HouseholdVisited"}, {"household", "123"}, {"agency", "PHO-33"},
+                          {"officer", "off-1"},         {"occurred_at", "2022-03-15"}, {"purpose", "x"}};
+  ASSERT_TRUE(WriteFileDurably(dir.Sub("visit.json"), visit.dump()).ok());
+  r = run({"append", dir.Sub("visit.json"), "--key", dir.Sub("officer.pem")});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("BAD_HOUSE_CODE"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("event 0: household: '123' is not an 11-digit house code"), std::string::npos) << r.err;
+  visit["household"] = "33010000001";
+  visit["occurred_at"] = "2565-03-15";
+  ASSERT_TRUE(WriteFileDurably(dir.Sub("visit.json"), visit.dump()).ok());
+  r = run({"append", dir.Sub("visit.json"), "--key", dir.Sub("officer.pem")});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("BAD_DATE"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // docs/operations.md, run: a province started from nothing with ledger-admin
 // alone, with the real programs in a temporary directory (ledger-admin,
 // ledger-keygen, ledgerd over mutual TLS on an ephemeral port, ledger,
-// ledger-verify): init, agency add, officer add, status, start ledgerd,
-// append as the agency, revoke through ledgerd (--jsonl, ledger append),
+// ledger-verify): init, agency add, officer add, menu publish, status, start
+// ledgerd, append as the agency (help off the menu refused), revoke through ledgerd (--jsonl, ledger append),
 // a revoked key refused, status and backup while ledgerd runs, stop,
 // registry commands on the stopped store, restore, verify, and ledgerd
 // serving the restored store with the same verifier key.
@@ -107,8 +107,20 @@ TEST(OperationsTest, ProvinceFromNothingWithLedgerAdminAlone) {
   EXPECT_EQ(Admin({"officer", "add", "--data", store}).exit_code, 2);
   EXPECT_EQ(Admin({"--version"}).exit_code, 0);
 
+  // 2b. menu publish: data/menu.csv as MenuPublished version 1 (root-signed);
+  // a second publish of the same file is version 2.
+  json menu = Json(Admin({"menu", "publish", "--data", store, "--json"}));
+  EXPECT_EQ(menu["seq"], 3);
+  EXPECT_EQ(menu["version"], 1);
+  EXPECT_GT(menu["items"].get<int>(), 0);
+  CommandResult bad_menu = Admin({"menu", "publish", "--data", store, "--version", "5"});
+  EXPECT_EQ(bad_menu.exit_code, 1);
+  EXPECT_NE(bad_menu.err.find("MENU_VERSION_CONFLICT"), std::string::npos) << bad_menu.err;
+
   json status = Json(Admin({"status", "--data", store, "--json"}));
-  EXPECT_EQ(status["tree_size"], 3);
+  EXPECT_EQ(status["tree_size"], 4);
+  EXPECT_EQ(status["menu"]["version"], 1);
+  EXPECT_EQ(status["menu"]["seq"], 3);
   EXPECT_EQ(status["agencies"].size(), 1u);
   EXPECT_EQ(status["officers_active"], 2);
   EXPECT_EQ(status["vkey"], vkey);
@@ -145,11 +157,24 @@ TEST(OperationsTest, ProvinceFromNothingWithLedgerAdminAlone) {
     CommandResult r = cli(d, "pho-33", {"--json", "append", dir.Sub("targets.jsonl"), "--key",
                                         keys + "/officers/PHO-3301-01.pem"});
     // The second line names officer PHO-3301-02 but is signed by -01: refused, the first stored.
-    EXPECT_NE(r.out.find("\"seq\":3"), std::string::npos) << r.out << r.err;
+    EXPECT_NE(r.out.find("\"seq\":4"), std::string::npos) << r.out << r.err;
     {
       std::ofstream(dir.Sub("target2.jsonl")) << Targeted("33010100012", "PHO-3301-02").dump() << "\n";
     }
     r = cli(d, "pho-33", {"--json", "append", dir.Sub("target2.jsonl"), "--key", keys + "/officers/PHO-3301-02.pem"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    // Help must name an item of the published menu: H-99 is refused, H-01 stored.
+    json help = {{"kind", "AssistanceGiven"}, {"household", "33010100011"}, {"agency", "PHO-33"},
+                 {"officer", "PHO-3301-01"},  {"occurred_at", Today()},     {"dimension", "health"},
+                 {"indicator", 4},            {"menu_item", "H-99"},        {"quantity", 1},
+                 {"unit", "set"},             {"value_satang", 50000}};
+    { std::ofstream(dir.Sub("help.jsonl")) << help.dump() << "\n"; }
+    r = cli(d, "pho-33", {"--json", "append", dir.Sub("help.jsonl"), "--key", keys + "/officers/PHO-3301-01.pem"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.out.find("UNKNOWN_MENU_ITEM"), std::string::npos) << r.out << r.err;
+    help["menu_item"] = "H-01";
+    { std::ofstream(dir.Sub("help.jsonl")) << help.dump() << "\n"; }
+    r = cli(d, "pho-33", {"--json", "append", dir.Sub("help.jsonl"), "--key", keys + "/officers/PHO-3301-01.pem"});
     EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 
     // 5. revoke while ledgerd runs: the store is locked, so the event goes through ledgerd.
@@ -176,11 +201,11 @@ TEST(OperationsTest, ProvinceFromNothingWithLedgerAdminAlone) {
 
     // 6. status and backup beside the running server.
     status = Json(Admin({"status", "--data", store, "--json"}));
-    EXPECT_EQ(status["tree_size"], 6);
+    EXPECT_EQ(status["tree_size"], 8);
     EXPECT_EQ(status["officers_revoked"], 1);
     json backup = Json(Admin({"backup", "--data", store, dir.Sub("backup-1"), "--json"}));
-    EXPECT_EQ(backup["events"], 6);
-    EXPECT_EQ(backup["checkpoint_size"], 6);
+    EXPECT_EQ(backup["events"], 8);
+    EXPECT_EQ(backup["checkpoint_size"], 8);
     EXPECT_TRUE(fs::exists(dir.Sub("backup-1/checkpoint")));
     EXPECT_TRUE(fs::exists(dir.Sub("backup-1/backup.json")));
     EXPECT_FALSE(fs::exists(dir.Sub("backup-1/store/keys"))) << "keys are not part of a backup";
@@ -195,17 +220,17 @@ TEST(OperationsTest, ProvinceFromNothingWithLedgerAdminAlone) {
   // 7. with ledgerd stopped, registry commands append directly.
   json third = Json(Admin({"officer", "add", "--data", store, "--agency", "PHO-33", "--id", "PHO-3301-03", "--area",
                            "3301", "--json"}));
-  EXPECT_EQ(third["seq"], 6);
+  EXPECT_EQ(third["seq"], 8);
 
   // 8. restore the backup into a new directory and verify it.
   json restored = Json(Admin({"restore", dir.Sub("backup-1"), "--data", dir.Sub("restored"), "--json"}));
-  EXPECT_EQ(restored["events"], 6);
+  EXPECT_EQ(restored["events"], 8);
   CommandResult v = RunCommand({kVerify, "--json", dir.Sub("restored")});
   ASSERT_EQ(v.exit_code, 0) << v.out << v.err;
   json vj = json::parse(v.out);
   EXPECT_TRUE(vj["ok"].get<bool>());
   EXPECT_EQ(vj["vkey"], vkey);
-  EXPECT_EQ(vj["events"], 6);
+  EXPECT_EQ(vj["events"], 8);
   // Restoring over a store is refused; a directory that is no backup too.
   EXPECT_EQ(Admin({"restore", dir.Sub("backup-1"), "--data", store}).exit_code, 1);
   CommandResult notabackup = Admin({"restore", pki, "--data", dir.Sub("r2")});

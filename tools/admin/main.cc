@@ -4,6 +4,7 @@
 //   ledger-admin agency add --data DIR --code PHO-33 --name-th ... --name-en ... --dimension health --province 33
 //   ledger-admin officer add --data DIR --agency PHO-33 --id PHO-3301-01 --area 3301
 //   ledger-admin officer revoke --data DIR --agency PHO-33 --id PHO-3301-01 --reason "lost phone"
+//   ledger-admin menu publish --data DIR [--file menu.csv]
 //   ledger-admin status --data DIR
 //   ledger-admin backup --data DIR DEST
 //   ledger-admin restore BACKUP --data DIR

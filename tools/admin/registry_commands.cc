@@ -1,4 +1,5 @@
-// ledger-admin agency add / officer add / officer revoke: registry events,
+// ledger-admin agency add / officer add / officer revoke / menu publish:
+// registry events and the poverty-solution menu,
 // each signed with the key the trust chain asks for (ledger/src/trust/
 // registry.h) and appended through Ledger::Append, so the same checks apply
 // as to any event (AGENCY_EXISTS, OFFICER_EXISTS, UNKNOWN_AGENCY, ...).
@@ -6,6 +7,8 @@
 //   AgencyRegistered    signed by the operator's root key   (--root-key, default KEYS/root.pem)
 //   OfficerRegistered   signed by the agency's key          (--agency-key, default KEYS/agencies/CODE.pem)
 //   OfficerKeyRevoked   signed by the agency's key
+//   MenuPublished       signed by the operator's root key   (data/menu.csv or --file; version: the
+//                                                            published one + 1 unless --version)
 //
 // A new agency's or officer's key is made here (random, 0600, KEYS/agencies/
 // CODE.pem or KEYS/officers/ID.pem) unless --public-key names the public key
@@ -22,8 +25,10 @@
 
 #include "admin/admin.h"
 #include "common/key_files.h"
+#include "ledger/areas.h"
 #include "ledger/bytes.h"
 #include "ledger/domain_types.h"
+#include "ledger/menu.h"
 #include "ledger/reasons.h"
 
 namespace ledger::admin {
@@ -195,9 +200,70 @@ StatusOr<Output> OfficerRevoke(const OfficerFlags& f) {
   return Output{r, text};
 }
 
+// ---------------------------------------------------------------- menu publish
+
+struct MenuFlags {
+  SignerFlags s;
+  std::string file, publisher = kDefaultMenuPublisher, description;
+  uint32_t version = 0;   // 0: the published version + 1
+};
+
+StatusOr<Output> MenuPublish(const MenuFlags& f) {
+  std::vector<MenuRow> rows;
+  if (f.file.empty()) {
+    ASSIGN_OR_RETURN(rows, ParseMenuCsv(BuiltinMenuCsv(), "built-in data/menu.csv"));
+  } else {
+    ASSIGN_OR_RETURN(std::string text, ReadWholeFile(f.file, reason::kBadReference));
+    ASSIGN_OR_RETURN(rows, ParseMenuCsv(text, f.file));
+  }
+  uint32_t version = f.version;
+  if (version == 0) {
+    // Read-only, so that it works beside a running ledgerd (--jsonl).
+    ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::OpenReadOnly(f.s.store.data));
+    ASSIGN_OR_RETURN(std::optional<Ledger::MenuInfo> current, ledger->PublishedMenu());
+    version = current ? current->version + 1 : 1;
+  }
+  const std::string source = f.file.empty() ? std::string("data/menu.csv (built in)") : f.file;
+  const std::string description =
+      f.description.empty() ? fmt::format("menu version {} from {}", version, source) : f.description;
+  json event = MenuPublishedJson(rows, version, f.publisher, TodayBangkok(), description);
+  const std::string signer = f.s.signer_key.empty() ? f.s.store.RootKeyPath() : f.s.signer_key;
+  ASSIGN_OR_RETURN(json r, Record(f.s, signer, "--root-key", event, SubjectKey{}));
+  r.erase("public_key");
+  size_t withdrawn = 0;
+  for (const MenuRow& row : rows) withdrawn += row.withdrawn ? 1 : 0;
+  r["version"] = version;
+  r["items"] = rows.size();
+  r["withdrawn"] = withdrawn;
+  std::string text = r.contains("jsonl")
+                         ? fmt::format("menu version {}: written to {}; send it with `ledger append {} --key {}`\n",
+                                       version, f.s.jsonl, f.s.jsonl, signer)
+                         : fmt::format("menu version {} published: seq {}{}, {} items ({} withdrawn), leaf {}\n",
+                                       version, r["seq"].get<uint64_t>(),
+                                       r["duplicate"].get<bool>() ? " (already recorded)" : "", rows.size(), withdrawn,
+                                       r["leaf_hash"].get<std::string>());
+  return Output{r, text};
+}
+
 }  // namespace
 
 void AddRegistryCommands(CLI::App& app, Context& ctx) {
+  CLI::App* menu = app.add_subcommand("menu", "the poverty-solution menu: publish a version (signed by the "
+                                              "operator's root key)");
+  menu->require_subcommand(1);
+  {
+    auto f = std::make_shared<MenuFlags>();
+    CLI::App* cmd = menu->add_subcommand("publish", "publish the menu (MenuPublished): help and plans must then name "
+                                                    "its offered items");
+    AddSignerFlags(cmd, &f->s, "--root-key", "the operator's root key (default KEYS/root.pem)");
+    cmd->add_option("--file", f->file,
+                    "the menu, in the format of data/menu.csv (default: the data/menu.csv built in)");
+    cmd->add_option("--version", f->version, "the version it publishes (default: the published one + 1)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--publisher", f->publisher, "the body's agency: who publishes it")->capture_default_str();
+    cmd->add_option("--description", f->description, "what changed (default: the version and the file)");
+    cmd->callback([&ctx, f] { ctx.run = [f] { return MenuPublish(*f); }; });
+  }
   CLI::App* agency = app.add_subcommand("agency", "agencies: register one (signed by the operator's root key)");
   agency->require_subcommand(1);
   {

@@ -65,8 +65,19 @@ StatusOr<Output> Status_(const StoreFlags& f) {
                                  k.registered_seq, k.revoked ? fmt::format(", REVOKED at seq {}", k.revoked_seq) : "");
   }
 
+  ASSIGN_OR_RETURN(std::optional<Ledger::MenuInfo> menu, l.PublishedMenu());
+  json menu_json = nullptr;
+  std::string menu_line = "menu: none published (help is not checked against a menu)\n";
+  if (menu) {
+    menu_json = {{"version", menu->version}, {"seq", menu->seq}, {"items", menu->items},
+                 {"withdrawn", menu->withdrawn}};
+    menu_line = fmt::format("menu: version {} (seq {}), {} items, {} withdrawn\n", menu->version, menu->seq,
+                            menu->items, menu->withdrawn);
+  }
+
   Output out;
   out.json = {{"data", f.data},
+              {"menu", menu_json},
               {"origin", info.origin},
               {"format_version", info.format_version},
               {"tree_size", l.Size()},
@@ -86,14 +97,15 @@ StatusOr<Output> Status_(const StoreFlags& f) {
       "{}"
       "keys in use:\n"
       "  server  (checkpoints)    {}\n"
-      "  root    (agencies)       {}\n"
+      "  root    (agencies, menu) {}\n"
       "{}{}"
       "{} agencies, {} officers active, {} revoked\n"
+      "{}"
       "last checkpoint:\n{}",
       f.data, info.origin, info.format_version, l.Size(), checkpoint_size, bytes / 1048576.0,
       info.insecure_deterministic_keys ? "WARNING: keys derived from a seed (insecure; tests and demos only)\n" : "",
       info.VerifierKey(), ToHex(info.root_public_key), agency_lines, officer_lines, agencies.size(), active, revoked,
-      note);
+      menu_line, note);
   return out;
 }
 

@@ -56,6 +56,7 @@ Status Run(const std::string& dir, int events) {
   EventSigner off{code, "pho33-001", &officer};
   std::vector<std::string> batch;
   if (fresh) {
+    batch.push_back(f.MenuPublished(root, 1, day));   // data/menu.csv: help must name its items
     batch.push_back(f.AgencyRegistered(root, code, "สำนักงานสาธารณสุขจังหวัดศรีสะเกษ",
                                        "Si Sa Ket Provincial Public Health Office", {schema::Dimension::HEALTH},
                                        agency.PublicKeyBytes(), day, "33"));
@@ -73,7 +74,7 @@ Status Run(const std::string& dir, int events) {
         p.initHouseholdVisited().setPurpose("follow-up visit");
       }));
     } else {
-      batch.push_back(f.AssistanceGiven(off, house, schema::Dimension::HEALTH, 4, "H-04-food-kit", 50000, day));
+      batch.push_back(f.AssistanceGiven(off, house, schema::Dimension::HEALTH, 4, "H-01", 50000, day));
     }
   }
   size_t ok = 0;

@@ -135,7 +135,8 @@ class Pipeline {
         else ++totals_.appended;
         if (e.registry) ++totals_.registry;
         programme_.Acknowledge(e, *r);
-      } else if (e.registry && (r.status().reason() == reason::kAgencyExists || r.status().reason() == reason::kOfficerExists)) {
+      } else if (e.registry && (r.status().reason() == reason::kAgencyExists || r.status().reason() == reason::kOfficerExists ||
+                                   r.status().reason() == reason::kMenuVersionConflict)) {
         ++totals_.already_registered;
       } else {
         ++totals_.refused[r.status().reason().empty() ? r.status().ToString() : r.status().reason()];

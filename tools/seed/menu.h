@@ -1,7 +1,9 @@
 // Reference tables of the synthetic programme: the lead agency of each
 // dimension at province level (DOMAIN.md "The five dimensions and their
-// lead agencies") and the poverty-solution menu (เมนูแก้จน) with realistic
-// values in satang.
+// lead agencies") and the offered items of the poverty-solution menu
+// (เมนูแก้จน), read from the one shipped list, data/menu.csv (ledger/menu.h),
+// with its typical values in satang. ledger-seed publishes that list
+// (MenuPublished) before anything else.
 //
 //   const LeadAgency& a = LeadAgencyOf(Dimension::kHealth);    // PHO
 //   std::string code = AgencyCode(a, "33");                     // "PHO-33"

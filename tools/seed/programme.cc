@@ -13,6 +13,8 @@
 
 #include "ledger/calendar.h"
 #include "ledger/event_codec.h"
+#include "ledger/event_json.h"
+#include "ledger/menu.h"
 #include "ledger/projection.h"
 #include "ledger/reasons.h"
 #include "seed/citizen_id.h"
@@ -335,6 +337,21 @@ StatusOr<std::vector<PlannedEvent>> Programme::RegistryEvents() {
   const int day = d.start - 20;
   const int64_t at = DayStartNs(day) + 9 * 60 * kNsPerMinute;
   std::vector<PlannedEvent> out;
+  {
+    // The menu first (data/menu.csv, version 1), so that every help record
+    // and plan is checked against it. Its idempotency key is the seed's own
+    // and leaves the other events' keys as they were.
+    PlannedEvent e;
+    e.recorded_ns = at;
+    e.registry = true;
+    e.key = &d.keys->root();
+    nlohmann::json menu = MenuPublishedJson(BuiltinMenu(), 1, kDefaultMenuPublisher, FormatDate(DateOf(day)),
+                                            "the programme's menu (data/menu.csv)");
+    Hash key = Sha256(BigEndian64(d.config.seed) + "menu idempotency");
+    menu["idempotency_key"] = ToHex(std::string_view(reinterpret_cast<const char*>(key.data()), 16));
+    ASSIGN_OR_RETURN(e.body, BodyFromJson(menu));
+    out.push_back(std::move(e));
+  }
   for (const AgencyInfo& a : d.agencies) {
     PlannedEvent e;
     e.recorded_ns = at;
@@ -421,7 +438,7 @@ void Programme::Refused(const PlannedEvent& e) {
 
 const std::vector<Anomaly>& Programme::anomalies() const { return impl_->anomalies; }
 uint64_t Programme::planned_events() const { return impl_->planned; }
-uint64_t Programme::registry_events() const { return impl_->agencies.size() + impl_->officers.size(); }
+uint64_t Programme::registry_events() const { return 1 + impl_->agencies.size() + impl_->officers.size(); }
 uint64_t Programme::households() const { return impl_->houses.size(); }
 CivilDate Programme::Cutoff() const { return DateOf(impl_->end); }
 

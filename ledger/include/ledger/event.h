@@ -37,8 +37,9 @@ enum class EventKind : uint16_t {
   kLevelAssessed = 14,
   kHouseholdExited = 15,
   kCorrection = 16,
+  kMenuPublished = 17,
 };
-inline constexpr int kEventKindCount = 17;
+inline constexpr int kEventKindCount = 18;
 
 // The catalogue name, e.g. "AssistanceGiven".
 std::string_view EventKindName(EventKind kind);

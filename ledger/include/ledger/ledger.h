@@ -180,6 +180,15 @@ class Ledger {
   // Every agency and officer key registered in the durable log, agencies
   // first, each sorted by id (revoked officers included).
   std::vector<RegisteredKey> RegisteredKeys() const;
+  // The menu in force in the durable log: the latest MenuPublished
+  // (docs/domain.md "The menu"); nullopt while none was published.
+  struct MenuInfo {
+    uint32_t version = 0;
+    uint64_t seq = 0;
+    size_t items = 0;
+    size_t withdrawn = 0;
+  };
+  StatusOr<std::optional<MenuInfo>> PublishedMenu() const;
   // Steps back of the clock seen by the writer (LedgerOptions::clock).
   ClockReport Clock() const;
 

@@ -425,6 +425,15 @@ std::vector<RegisteredKey> Ledger::RegisteredKeys() const {
   return out;
 }
 
+StatusOr<std::optional<Ledger::MenuInfo>> Ledger::PublishedMenu() const {
+  ledger::PublishedMenu menu;
+  RETURN_IF_ERROR(menu.Load(*impl_->store));
+  if (!menu.published()) return std::optional<MenuInfo>();
+  MenuInfo out{menu.version(), menu.seq(), menu.items().size(), 0};
+  for (const auto& [code, item] : menu.items()) out.withdrawn += item.withdrawn ? 1 : 0;
+  return std::optional<MenuInfo>(out);
+}
+
 StatusOr<std::vector<uint64_t>> Ledger::RegistrySeqs(const std::string& agency, const std::string& officer) const {
   const uint64_t size = Size();
   std::vector<uint64_t> seqs;

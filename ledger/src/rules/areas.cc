@@ -7,19 +7,11 @@
 #include <sstream>
 
 #include "core/digits.h"
+#include "core/embed_file.h"
 
 // The CSV, embedded by the assembler (LEDGER_AREAS_CSV_PATH is set by
 // ledger/CMakeLists.txt, which also makes this file depend on the CSV).
-__asm__(
-    ".section .rodata\n"
-    ".balign 16\n"
-    "ledger_areas_csv_begin:\n"
-    ".incbin \"" LEDGER_AREAS_CSV_PATH "\"\n"
-    "ledger_areas_csv_end:\n"
-    ".byte 0\n"
-    ".previous\n");
-extern "C" const char ledger_areas_csv_begin[];
-extern "C" const char ledger_areas_csv_end[];
+LEDGER_EMBED_FILE(ledger_areas_csv, LEDGER_AREAS_CSV_PATH)
 
 namespace ledger {
 namespace {

@@ -41,6 +41,7 @@ StatusOr<std::unique_ptr<DomainState>> DomainState::Load(const Store& store, con
   }
   auto d = std::unique_ptr<DomainState>(new DomainState(std::move(reference)));
   d->snapshot_every_ = options.snapshot_every_events;
+  RETURN_IF_ERROR(d->menu_.Load(store));
   if (read_only) return d;
 
   RETURN_IF_ERROR(projection::StartFromStored(store, /*snapshot=*/nullptr, &d->core_));
@@ -76,13 +77,17 @@ Status DomainState::Check(schema::EventBody::Reader body, uint64_t seq, int64_t 
   if (body.getHousehold().size() > 0) {
     ASSIGN_OR_RETURN(household, core_.Find(std::string_view(body.getHousehold().cStr(), body.getHousehold().size())));
   }
-  RuleContext ctx{seq, recorded_at_ns, registry, reference_, core_, household, leaf_hash};
+  RuleContext ctx{seq, recorded_at_ns, registry, reference_, menu_, core_, household, leaf_hash};
   return CheckRules(ctx, body);
 }
 
 Status DomainState::Apply(schema::EventBody::Reader body, uint64_t seq, const Hash& leaf_hash,
                           int64_t recorded_at_ns) {
   RETURN_IF_ERROR(broken_);
+  if (body.getPayload().isMenuPublished()) {
+    menu_.Apply(body.getPayload().getMenuPublished(), seq);
+    menu_changed_ = true;
+  }
   Status s = core_.ApplyBody(seq, recorded_at_ns, leaf_hash, body);
   if (!s.ok()) broken_ = s;
   return s;
@@ -108,6 +113,8 @@ Status DomainState::Flush(const Store& store, rocksdb::WriteBatch* batch) {
   }
   batch->Put(store.cf(kCfProjection), std::string(projection::kAppliedKey),
              projection::EncodeApplied(size, core_.max_recorded_at()));
+  if (menu_changed_) menu_.Put(store, batch);
+  menu_changed_ = false;
   core_.ClearChanges();
   if (snapshot_due) {
     Status s = WriteSnapshot(store, batch, written);

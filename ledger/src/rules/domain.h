@@ -32,6 +32,7 @@
 #include "ledger/reference.h"
 #include "ledger/status.h"
 #include "projection/projection_internal.h"
+#include "rules/menu.h"
 #include "trust/registry.h"
 #include "schemas/ledger.capnp.h"
 #include "store/store.h"
@@ -76,6 +77,8 @@ class DomainState {
   void TrimCache();
 
   const ReferenceData& reference() const { return reference_; }
+  // The menu in force after the events applied (loaded also when read-only).
+  const PublishedMenu& menu() const { return menu_; }
 
  private:
   explicit DomainState(ReferenceData reference) : reference_(std::move(reference)) {}
@@ -83,6 +86,8 @@ class DomainState {
                        const std::unordered_map<std::string, std::string>& written);
 
   ReferenceData reference_;
+  PublishedMenu menu_;
+  bool menu_changed_ = false;   // since the last Flush
   projection::Core core_;
   uint64_t snapshot_every_ = 0;
   uint64_t last_snapshot_ = 0;

@@ -1,8 +1,9 @@
 #include "rules/rules.h"
 
+#include "rules/formats.h"
+
 #include <fmt/format.h>
 
-#include "core/digits.h"
 #include "ledger/calendar.h"
 #include "ledger/projection.h"
 #include "ledger/reasons.h"
@@ -14,55 +15,14 @@ using P = schema::Payload;
 using projection::Household;
 using projection::Record;
 
-constexpr int kMinEventYearCe = 1950;
-constexpr int kMaxEventYearCe = 2400;   // later years are most likely BE years sent as CE
 constexpr int kMinSurveyYearBe = 2500;
 constexpr int kMaxSurveyYearBe = 2700;
-constexpr size_t kKeyedHashSize = 32;
 
 // Thailand's bounding box, generously (micro-degrees).
 constexpr int32_t kMinLat = 5'000'000, kMaxLat = 21'000'000;
 constexpr int32_t kMinLon = 97'000'000, kMaxLon = 106'000'000;
 
 std::string_view Sv(capnp::Text::Reader t) { return {t.cStr(), t.size()}; }
-
-bool IsHouseholdKind(P::Which w) {
-  return w != P::AGENCY_REGISTERED && w != P::OFFICER_REGISTERED && w != P::OFFICER_KEY_REVOKED;
-}
-
-Status CheckDate(schema::Date::Reader d, std::string_view field) {
-  const int y = d.getYear(), m = d.getMonth(), day = d.getDay();
-  constexpr int kBe = kBuddhistEraOffset;
-  if (y > kMaxEventYearCe && y - kBe >= kMinEventYearCe && y - kBe <= kMaxEventYearCe) {
-    return InvalidArgumentError(
-        fmt::format("{}: year {} looks like a Buddhist Era year; dates are CE ({} BE = {} CE)", field, y, y, y - kBe),
-        reason::kBadDate);
-  }
-  if (y < kMinEventYearCe || y > kMaxEventYearCe || !IsValidDate({y, m, day})) {
-    return InvalidArgumentError(fmt::format("{}: {:04d}-{:02d}-{:02d} is not a valid date", field, y, m, day),
-                                reason::kBadDate);
-  }
-  return OkStatus();
-}
-
-// A keyed hash of a citizen ID: 32 bytes, never the 13-digit ID itself.
-Status CheckIdHash(capnp::Data::Reader d, std::string_view field) {
-  std::string_view bytes(reinterpret_cast<const char*>(d.begin()), d.size());
-  size_t run = 0;
-  for (char c : bytes) {
-    run = (c >= '0' && c <= '9') ? run + 1 : 0;
-    if (run >= 13) {
-      return InvalidArgumentError(
-          fmt::format("{}: holds a citizen ID in the clear; send HMAC-SHA-256(operator secret, ID) (PDPA)", field),
-          reason::kCitizenIdInClear);
-    }
-  }
-  if (d.size() != kKeyedHashSize) {
-    return InvalidArgumentError(fmt::format("{}: must be a 32-byte keyed hash, got {} bytes", field, d.size()),
-                                reason::kBadIdHash);
-  }
-  return OkStatus();
-}
 
 Status CheckEvidence(capnp::List<capnp::Data>::Reader list, std::string_view field) {
   for (unsigned i = 0; i < list.size(); ++i) {
@@ -114,10 +74,6 @@ Status Missing(std::string_view field) {
   return InvalidArgumentError(fmt::format("{}: must not be empty", field), reason::kMissingField);
 }
 
-Status UnknownArea(std::string_view field, std::string_view code) {
-  return InvalidArgumentError(fmt::format("{}: '{}' is not a known DOPA area code", field, code), reason::kUnknownArea);
-}
-
 bool AgencyRegistered(const RuleContext& ctx, std::string_view code) {
   return ctx.registry.agencies().count(std::string(code)) > 0;
 }
@@ -130,30 +86,8 @@ int PlanSize(const Household* h) { return h ? static_cast<int>(h->summary.plan_a
 
 Status CheckTargetedFields(const RuleContext& ctx, P::Reader p, std::string_view household, std::string_view f,
                            uint64_t replacing_seq) {
+  // houseCode, areas and member hashes: formats.cc (checked first).
   auto t = p.getHouseholdTargeted();
-  if (Sv(t.getHouseCode()) != household) {
-    return InvalidArgumentError(fmt::format("{}.houseCode: '{}' differs from the event's household '{}'", f,
-                                            Sv(t.getHouseCode()), household),
-                                reason::kHouseCodeMismatch);
-  }
-  std::string_view sub = Sv(t.getSubdistrict());
-  if (!IsDigits(sub, 6) || !ctx.reference.AreaExists(sub)) return UnknownArea(fmt::format("{}.subdistrict", f), sub);
-  if (Sv(t.getDistrict()) != sub.substr(0, 4)) {
-    return InvalidArgumentError(fmt::format("{}.district: '{}' is not the district of sub-district {}", f,
-                                            Sv(t.getDistrict()), sub),
-                                reason::kAreaMismatch);
-  }
-  if (Sv(t.getProvince()) != sub.substr(0, 2)) {
-    return InvalidArgumentError(fmt::format("{}.province: '{}' is not the province of sub-district {}", f,
-                                            Sv(t.getProvince()), sub),
-                                reason::kAreaMismatch);
-  }
-  std::string_view village = Sv(t.getVillage());
-  if (!village.empty() && (!IsDigits(village, 8) || village.substr(0, 6) != sub || village.substr(6) == "00")) {
-    return InvalidArgumentError(
-        fmt::format("{}.village: '{}' must be PPDDTTMM within sub-district {} (MM 01..99)", f, village, sub),
-        reason::kAreaMismatch);
-  }
   const int year = t.getSurveyYear();
   if (year < kMinSurveyYearBe || year > kMaxSurveyYearBe) {
     return InvalidArgumentError(
@@ -172,9 +106,6 @@ Status CheckTargetedFields(const RuleContext& ctx, P::Reader p, std::string_view
     return InvalidArgumentError(fmt::format("{}.members: {} must be at least 1 and at least the {} member ID hashes",
                                             f, t.getMembers(), hashes.size()),
                                 reason::kBadMembers);
-  }
-  for (unsigned i = 0; i < hashes.size(); ++i) {
-    RETURN_IF_ERROR(CheckIdHash(hashes[i], fmt::format("{}.memberIdHashes[{}]", f, i)));
   }
   // Once per household per survey year (other counted targetings).
   if (ctx.household) {
@@ -206,7 +137,6 @@ Status CheckPlanFields(const RuleContext& ctx, P::Reader p, std::string_view f) 
           reason::kUnknownAgency);
     }
     RETURN_IF_ERROR(CheckEnum(a.getTargetLevel(), kLevelCount, af + ".targetLevel", reason::kBadLevel));
-    RETURN_IF_ERROR(CheckDate(a.getDueDate(), af + ".dueDate"));
   }
   return OkStatus();
 }
@@ -223,7 +153,6 @@ Status CheckAssistanceFields(const RuleContext& ctx, P::Reader p, std::string_vi
                     a.getValueSatang()),
         reason::kNegativeValue);
   }
-  if (a.getBeneficiary().size() > 0) RETURN_IF_ERROR(CheckIdHash(a.getBeneficiary(), fmt::format("{}.beneficiary", f)));
   RETURN_IF_ERROR(CheckEvidence(a.getEvidence(), fmt::format("{}.evidence", f)));
   const int ref = a.getPlanActionRef();
   if (ref != -1 && (ref < 0 || ref >= PlanSize(ctx.household))) {
@@ -281,7 +210,8 @@ Status CheckHouseholdFields(const RuleContext& ctx, P::Reader p, std::string_vie
       return OkStatus();
     }
     case P::PLAN_AGREED:
-      return CheckPlanFields(ctx, p, fmt::format("{}planAgreed", f));
+      RETURN_IF_ERROR(CheckPlanFields(ctx, p, fmt::format("{}planAgreed", f)));
+      return ctx.menu.CheckPayloadItems(p, f, /*replacement=*/replacing_seq != ~uint64_t{0});
     case P::WELFARE_RIGHT_CHECKED: {
       auto w = p.getWelfareRightChecked();
       RETURN_IF_ERROR(CheckEnum(w.getRight(), kWelfareRightCount, fmt::format("{}welfareRightChecked.right", f),
@@ -290,7 +220,8 @@ Status CheckHouseholdFields(const RuleContext& ctx, P::Reader p, std::string_vie
                        reason::kBadWelfareResult);
     }
     case P::ASSISTANCE_GIVEN:
-      return CheckAssistanceFields(ctx, p, fmt::format("{}assistanceGiven", f));
+      RETURN_IF_ERROR(CheckAssistanceFields(ctx, p, fmt::format("{}assistanceGiven", f)));
+      return ctx.menu.CheckPayloadItems(p, f, /*replacement=*/replacing_seq != ~uint64_t{0});
     case P::REFERRED: {
       auto r = p.getReferred();
       if (!AgencyRegistered(ctx, Sv(r.getToAgency()))) {
@@ -318,29 +249,22 @@ Status CheckHouseholdFields(const RuleContext& ctx, P::Reader p, std::string_vie
 // ---------------------------------------------------------------- per kind
 
 Status CheckRegistryEvent(const RuleContext& ctx, schema::EventBody::Reader body) {
-  if (body.getHousehold().size() != 0) {
-    return InvalidArgumentError("household: must be empty on registry events", reason::kUnexpectedHousehold);
-  }
+  // The empty household and the areas: formats.cc.
   auto p = body.getPayload();
   if (p.isAgencyRegistered()) {
-    auto a = p.getAgencyRegistered();
-    auto dims = a.getDimensions();
+    auto dims = p.getAgencyRegistered().getDimensions();
     for (unsigned i = 0; i < dims.size(); ++i) {
       RETURN_IF_ERROR(CheckDimension(dims[i], fmt::format("agencyRegistered.dimensions[{}]", i)));
     }
-    std::string_view province = Sv(a.getProvince());
-    if (!province.empty() && (province.size() != 2 || !ctx.reference.AreaExists(province))) {
-      return UnknownArea("agencyRegistered.province", province);
-    }
   } else if (p.isOfficerRegistered()) {
-    auto o = p.getOfficerRegistered();
-    RETURN_IF_ERROR(CheckEnum(o.getRole(), 4, "officerRegistered.role", reason::kBadRole));
-    auto areas = o.getAreas();
-    for (unsigned i = 0; i < areas.size(); ++i) {
-      std::string_view code = Sv(areas[i]);
-      bool ok = code.size() == 8 ? IsDigits(code, 8) && ctx.reference.AreaExists(code.substr(0, 6))
-                                 : ctx.reference.AreaExists(code);
-      if (!ok) return UnknownArea(fmt::format("officerRegistered.areas[{}]", i), code);
+    RETURN_IF_ERROR(CheckEnum(p.getOfficerRegistered().getRole(), 4, "officerRegistered.role", reason::kBadRole));
+  } else if (p.isMenuPublished()) {
+    auto m = p.getMenuPublished();
+    RETURN_IF_ERROR(ctx.menu.CheckPublish(m));
+    auto items = m.getItems();
+    for (unsigned i = 0; i < items.size(); ++i) {
+      RETURN_IF_ERROR(CheckIndicator(ctx.reference, items[i].getIndicator(), items[i].getDimension(),
+                                     fmt::format("menuPublished.items[{}].indicator", i), /*allow_none=*/true));
     }
   }
   return OkStatus();
@@ -400,15 +324,7 @@ Status CheckCorrection(const RuleContext& ctx, schema::EventBody::Reader body) {
 
 Status CheckHouseholdEvent(const RuleContext& ctx, schema::EventBody::Reader body) {
   auto p = body.getPayload();
-  std::string_view household = Sv(body.getHousehold());
-  if (household.empty()) {
-    return InvalidArgumentError(fmt::format("household: required on {} events", EventKindName(static_cast<EventKind>(p.which()))),
-                                reason::kMissingHousehold);
-  }
-  if (!IsDigits(household, 11)) {
-    return InvalidArgumentError(fmt::format("household: '{}' is not an 11-digit house code", household),
-                                reason::kBadHouseCode);
-  }
+  std::string_view household = Sv(body.getHousehold());   // set, 11 digits (formats.cc)
   const projection::Summary* s = ctx.household ? &ctx.household->summary : nullptr;
   if (!p.isHouseholdTargeted() && !(s && s->targeted)) {
     return FailedPreconditionError(fmt::format("household: {} is not targeted (no HouseholdTargeted counts)", household),
@@ -474,13 +390,8 @@ Status CheckHouseholdEvent(const RuleContext& ctx, schema::EventBody::Reader bod
 }  // namespace
 
 Status CheckRules(const RuleContext& ctx, schema::EventBody::Reader body) {
+  RETURN_IF_ERROR(CheckFormats(body, ctx.reference));
   auto occurred = body.getOccurredAt();
-  RETURN_IF_ERROR(CheckDate(occurred.getDate(), "occurredAt.date"));
-  const int minute = occurred.getMinuteOfDay();
-  if (minute < -1 || minute > 1439) {
-    return InvalidArgumentError(fmt::format("occurredAt.minuteOfDay: {} is not in 0..1439 (or -1)", minute),
-                                reason::kBadTime);
-  }
   // Declared dates may not run ahead of the server's Bangkok date (one day of slack).
   CivilDate today = BangkokDate(ctx.recorded_at_ns);
   CivilDate latest_ok = BangkokDate(ctx.recorded_at_ns + int64_t{86400} * 1'000'000'000);

@@ -3,7 +3,7 @@
 // broken rule gives a Status with its own stable reason and a message that
 // names the field; docs/domain.md lists them all.
 //
-//   RuleContext ctx{seq, now, registry, reference, core, household, leaf_hash};
+//   RuleContext ctx{seq, now, registry, reference, menu, core, household, leaf_hash};
 //   RETURN_IF_ERROR(CheckRules(ctx, body));
 //
 // Pure: reads the context, changes nothing.
@@ -14,6 +14,7 @@
 #include "ledger/reference.h"
 #include "ledger/status.h"
 #include "projection/projection_internal.h"
+#include "rules/menu.h"
 #include "trust/registry.h"
 #include "schemas/ledger.capnp.h"
 
@@ -24,6 +25,7 @@ struct RuleContext {
   int64_t recorded_at_ns = 0;            // its recordedAt
   const KeyRegistry& registry;
   const ReferenceData& reference;
+  const PublishedMenu& menu;             // the menu in force (menu.h)
   const projection::Core& core;          // for interned strings
   const projection::Household* household = nullptr;   // the body's household, nullptr if it has no events
   // Leaf hash of an earlier event (any seq < `seq`, including events earlier

@@ -60,7 +60,7 @@ StatusOr<std::string> KeyRegistry::SignerKey(schema::EventBody::Reader body) con
   auto which = body.getPayload().which();
   std::string agency = body.getAgency();
   std::string officer = body.getOfficer();
-  if (which == schema::Payload::AGENCY_REGISTERED ||
+  if (which == schema::Payload::AGENCY_REGISTERED || which == schema::Payload::MENU_PUBLISHED ||
       (which == schema::Payload::CORRECTION && officer.empty())) {
     return root_key_;
   }

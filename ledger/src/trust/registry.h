@@ -1,6 +1,6 @@
 // The trust chain (DESIGN.md §7): which key must have signed an event.
 //
-//   AgencyRegistered                      the operator's root key
+//   AgencyRegistered, MenuPublished       the operator's root key
 //   OfficerRegistered, OfficerKeyRevoked  the key of the body's agency
 //   Correction with officer == ""         the operator's root key
 //   anything else                         the key of the body's officer, who

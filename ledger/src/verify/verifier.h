@@ -30,6 +30,7 @@
 #include "ledger/merkle.h"
 #include "ledger/note.h"
 #include "ledger/verify.h"
+#include "rules/menu.h"
 #include "trust/registry.h"
 #include "verify/verify_chunks.h"
 #include "verify/verify_heads.h"
@@ -89,6 +90,7 @@ class Verifier {
   Head* CheckEvent(Chunk& chunk, const EventItem& item);
   Head* CheckHouseholdLink(const EventItem& item);
   void CheckTrust(Chunk& chunk, const EventItem& item);
+  void CheckMenu(schema::EventBody::Reader body, const EventItem& item);
   void MissingRange(uint64_t begin, uint64_t end, const std::string& why);
   // Missing, undecodable or found altered: links to it are not blamed.
   bool Unreliable(uint64_t seq) const;
@@ -131,6 +133,7 @@ class Verifier {
   std::map<uint64_t, uint64_t> missing_;     // missing events: [begin, end)
   KeyRegistry registry_;
   rocksdb::WriteBatch scratch_;  // KeyRegistry::Apply's puts, discarded
+  PublishedMenu menu_;           // the menu in force at next_seq_
   merkle::TreeBuilder tree_;
   bool tree_ok_ = true;
   std::optional<StoredL0> l0_;

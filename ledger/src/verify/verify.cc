@@ -329,10 +329,12 @@ void Verifier::CheckTrust(Chunk& chunk, const EventItem& item) {
         scratch_.Clear();
       }
     }
+    CheckMenu(body, item);
     if (options_.check_signatures && key.ok()) {
       std::string signer;
       switch (item.kind) {
         case EventKind::kAgencyRegistered:
+        case EventKind::kMenuPublished:
           signer = "the operator's root key";
           break;
         case EventKind::kOfficerRegistered:
@@ -348,6 +350,21 @@ void Verifier::CheckTrust(Chunk& chunk, const EventItem& item) {
   } catch (const kj::Exception& e) {
     sink_.Add(SeqProblem("malformed_event", seq, fmt::format("event {}: {}", seq, e.getDescription().cStr())));
   }
+}
+
+// The menu rules of append (rules/menu.h), on replay: a MenuPublished must
+// follow the version before it, and help and plans name offered items of the
+// menu in force when they were recorded.
+void Verifier::CheckMenu(schema::EventBody::Reader body, const EventItem& item) {
+  const uint64_t seq = item.key;
+  Status s;
+  if (item.kind == EventKind::kMenuPublished) {
+    s = menu_.CheckPublish(body.getPayload().getMenuPublished());
+    if (s.ok()) menu_.Apply(body.getPayload().getMenuPublished(), seq);
+  } else {
+    s = menu_.CheckEventItems(body);
+  }
+  if (!s.ok()) sink_.Add(SeqProblem("menu", seq, fmt::format("event {}: {} ({})", seq, s.message(), s.reason())));
 }
 
 void Verifier::AfterAppend() {

@@ -248,6 +248,15 @@ void Verifier::CompareRegistry() {
                              fmt::format("the persisted registry holds officer '{}', which no event registered", id)));
     }
   }
+  // The menu in force (the projection's "menu" key) is the last MenuPublished.
+  const PublishedMenu& stored_menu = impl_.domain->menu();
+  if (stored_menu.published() != menu_.published() || stored_menu.seq() != menu_.seq()) {
+    auto name = [](const PublishedMenu& m) {
+      return m.published() ? fmt::format("event {} (version {})", m.seq(), m.version()) : std::string("none");
+    };
+    sink_.Add(PlainProblem("menu", fmt::format("the persisted menu is {}, but the events publish {}",
+                                               name(stored_menu), name(menu_))));
+  }
 }
 
 }  // namespace ledger::verifier

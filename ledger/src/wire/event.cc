@@ -34,6 +34,7 @@ constexpr std::array<KindNames, kEventKindCount> kKindNames = {{
     {"LevelAssessed", "ประเมินระดับ"},
     {"HouseholdExited", "ออกจากการดูแล"},
     {"Correction", "แก้ไขรายการ"},
+    {"MenuPublished", "ประกาศเมนูแก้จน"},
 }};
 
 std::string DataToString(capnp::Data::Reader d) {

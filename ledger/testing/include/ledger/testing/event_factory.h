@@ -17,6 +17,7 @@
 
 #include "ledger/event.h"
 #include "ledger/event_codec.h"
+#include "ledger/menu.h"
 
 namespace ledger {
 
@@ -48,6 +49,10 @@ class EventFactory {
   std::string OfficerKeyRevoked(const PrivateKey& agency_key, const std::string& agency,
                                 const std::string& officer_id, const std::string& reason,
                                 const CivilDate& occurred);
+  // A version of the menu (ledger/menu.h's MenuPublishedJson), signed by the
+  // operator's root key; by default the shipped data/menu.csv.
+  std::string MenuPublished(const PrivateKey& root_key, uint32_t version, const CivilDate& occurred,
+                            const std::vector<MenuRow>& rows = BuiltinMenu());
   // house code -> area codes are taken from its sub-district code.
   std::string HouseholdTargeted(const EventSigner& s, const std::string& house_code,
                                 const std::string& subdistrict, uint16_t survey_year_be,
