@@ -4,7 +4,7 @@
 //
 //   MetricCounter appends;                 appends.Add(n);          // relaxed atomics
 //   LabeledCounter rejections;             rejections.Add("PUSHBACK", 3);
-//   DurationHistogram latency(kLatencyBounds);   latency.Observe(elapsed);
+//   DurationHistogram latency(LatencyBuckets());  latency.ObserveSince(started);
 //
 //   Exposition e;
 //   e.Counter("ledger_appends_total", "Events stored.", appends.Value());
@@ -12,10 +12,12 @@
 //   e.Histograms("ledger_append_duration_seconds", "...", {{{}, latency.Read()}});
 //   std::string body = e.Text();           // served as kMetricsContentType
 //
-// Updating is lock-free: one relaxed fetch_add per counter (a labeled
-// counter first finds its label's slot in a fixed table, without a lock),
-// one per histogram bucket and two for the count and sum. Reading (a
-// scrape) sees each value as it is at that moment, not one snapshot of all.
+// Updating takes no lock: one relaxed fetch_add per counter (a labeled
+// counter first finds its label's slot in a fixed table; only the first
+// use of a label, while another thread is claiming that slot, waits for
+// that thread's two stores), two per histogram observation (its bucket and
+// the sum; the count is the buckets' total). Reading (a scrape) sees each
+// value as it is at that moment, not one snapshot of all.
 //
 // Exposition checks names (metric and label names of the format; a
 // counter's name ends in _total) and escapes label values and help texts
