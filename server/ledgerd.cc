@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
   app.add_option("--http", http_listen,
                  "HOST:PORT for the read-only HTTP/JSON API (HTTPS with the same certificates; plain HTTP with "
                  "--dev-insecure); off when not given");
+  app.add_flag("--metrics-without-client-cert", options.metrics_without_client_cert,
+               "HTTPS: serve GET /metrics to clients without a certificate (a Prometheus scraper; metrics hold no "
+               "personal data); every other route still needs one");
   app.add_option("--cert", options.tls.cert, "server certificate chain (PEM)");
   app.add_option("--key", options.tls.key, "server TLS private key (PEM)");
   app.add_option("--ca", options.tls.ca, "CA certificate that signs client certificates (PEM)");

@@ -48,6 +48,21 @@ class Signal {
 
 using TlsStream = asio::ssl::stream<tcp::socket>;
 
+// The histogram a request's time goes to: proofs only (nullptr otherwise).
+DurationHistogram* ProofHistogram(ServerMetrics& m, protocol::Request::Which which) {
+  switch (which) {
+    case protocol::Request::INCLUSION_PROOF:
+      return &m.inclusion_duration;
+    case protocol::Request::CONSISTENCY_PROOF:
+      return &m.consistency_duration;
+    case protocol::Request::HOUSEHOLD_HISTORY:
+    case protocol::Request::HOUSEHOLD_STATUS:
+      return &m.household_duration;
+    default:
+      return nullptr;
+  }
+}
+
 template <class Stream>
 class Connection final : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
  public:
@@ -276,7 +291,9 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       auto request = message.Root<protocol::Request>();
       id = request.getId();
       if (draining_) {
-        Send(ctx_.handler.ErrorReply(id, UnavailableError("the server is shutting down", reason::kShuttingDown)));
+        const Status s = UnavailableError("the server is shutting down", reason::kShuttingDown);
+        if (request.isAppend()) ctx_.metrics.CountRefusedAppend(s, request.getAppend().getEvents().size());
+        Send(ctx_.handler.ErrorReply(id, s));
         return;
       }
       // With TLS the certificate named the peer: its first request ends
@@ -329,7 +346,9 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
             StartSlowQuery(std::move(message));
             return;
           }
+          const auto started = Clock::now();
           Send(ctx_.handler.Query(who_, request));
+          if (auto* h = ProofHistogram(ctx_.metrics, request.which())) h->ObserveSince(started);
           return;
       }
     } catch (const kj::Exception& e) {
@@ -358,7 +377,10 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     Status queued = ctx_.RunBlocking(who_.Key(), [self = this->shared_from_this(), shared, id, who = who_] {
       std::string reply;
       try {
-        reply = self->ctx_.handler.Query(who, shared->Root<protocol::Request>());
+        const auto started = Clock::now();
+        auto request = shared->Root<protocol::Request>();
+        reply = self->ctx_.handler.Query(who, request);
+        if (auto* h = ProofHistogram(self->ctx_.metrics, request.which())) h->ObserveSince(started);
       } catch (...) {
         const Status s = ExceptionStatus(std::current_exception(), "answering a query");
         spdlog::error("conn {} from {}: {}", self->id_, self->peer_, Redacted(s.message()));
@@ -383,15 +405,20 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   }
 
   void StartAppend(uint64_t id, protocol::Append::Reader append) {
+    const Clock::time_point received = Clock::now();
     auto plan = ctx_.handler.PrepareAppend(who_, append);
     if (!plan.ok()) {
       spdlog::warn("conn {} from {}: append refused: {}", id_, peer_, plan.status().reason());
+      ctx_.metrics.CountRefusedAppend(plan.status(), append.getEvents().size());
       Send(ctx_.handler.ErrorReply(id, plan.status()));
+      ctx_.metrics.append_duration.ObserveSince(received);
       return;
     }
     auto shared = std::make_shared<RequestHandler::PreparedAppend>(std::move(*plan));
     if (shared->bodies.empty()) {
+      ctx_.metrics.CountAppend(shared->rejected, {});
       Send(ctx_.handler.AppendReply(id, *shared, {}));
+      ctx_.metrics.append_duration.ObserveSince(received);
       return;
     }
     const size_t n = shared->bodies.size();
@@ -400,8 +427,8 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
     ctx_.AppendStarted();
     std::vector<std::string> bodies = std::move(shared->bodies);
     try {
-      ctx_.ledger.AppendAsync(std::move(bodies), [self = this->shared_from_this(), id, shared,
-                                                  n](std::vector<AppendOutcome> outcomes) {
+      ctx_.ledger.AppendAsync(std::move(bodies), [self = this->shared_from_this(), id, shared, n,
+                                                  received](std::vector<AppendOutcome> outcomes) {
         // On the ledger's committer thread: hand over to the connection's
         // strand. Nothing may escape (the ledger would drop it) and the
         // count of pending appends must come down whatever happens.
@@ -409,8 +436,8 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
         try {
           bool committed = false;
           for (auto& o : outcomes) committed |= o.ok() && !o->duplicate;
-          asio::post(self->executor_, [self, id, shared, n, outcomes = std::move(outcomes)] {
-            self->FinishAppend(id, *shared, n, outcomes);
+          asio::post(self->executor_, [self, id, shared, n, received, outcomes = std::move(outcomes)] {
+            self->FinishAppend(id, *shared, n, outcomes, received);
           });
           if (committed) ctx.EventsCommitted();
         } catch (...) {
@@ -433,9 +460,10 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   }
 
   void FinishAppend(uint64_t id, const RequestHandler::PreparedAppend& plan, size_t n,
-                    const std::vector<AppendOutcome>& outcomes) {
+                    const std::vector<AppendOutcome>& outcomes, Clock::time_point received) {
     --inflight_requests_;
     inflight_events_ -= n;
+    ctx_.metrics.CountAppend(plan.rejected, outcomes);
     size_t ok = 0;
     std::string first_error;
     for (auto& o : outcomes) {
@@ -462,6 +490,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
       }
       Send(std::move(reply));
     }
+    ctx_.metrics.append_duration.ObserveSince(received);
     reader_wake_.Notify();
     if (inflight_requests_ == 0 && (draining_ || closing_)) {
       if (draining_ && !closing_) CloseAfterFlush("server shutting down");
@@ -583,6 +612,7 @@ class Connection final : public ConnectionBase, public std::enable_shared_from_t
   void CloseAfterFlush(std::string why) {
     if (closing_) return;
     closing_ = true;
+    ctx_.MarkClosing(this);
     closing_since_ = Clock::now();
     close_reason_ = std::move(why);
     writer_wake_.Notify();

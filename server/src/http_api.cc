@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <chrono>
 #include <map>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "ledger/reasons.h"
 #include "ledger/utf8.h"
 #include "history_page.h"
+#include "server_metrics.h"
 
 namespace ledger::net {
 namespace {
@@ -93,19 +95,27 @@ class Router {
   StatusOr<HttpReply> Route() {
     const auto& s = t_.segments;
     if (s.size() == 1 && s[0] == "healthz") return Json({{"ok", true}, {"size", ctx_.ledger.Size()}});
+    if (s.size() == 1 && s[0] == "metrics") return HttpReply{200, kMetricsContentType, MetricsText(ctx_)};
     if (s.empty() || s[0] != "v1") return NotFound();
     if (s.size() == 2 && s[1] == "checkpoint") {
       ASSIGN_OR_RETURN(auto latest, ctx_.handler.LatestCheckpoint());
       return HttpReply{200, "text/plain; charset=utf-8", latest.note};
     }
     if (s.size() == 3 && s[1] == "events") return Event(s[2]);
-    if (s.size() == 4 && s[1] == "events" && s[3] == "proof") return Proof(s[2]);
-    if (s.size() == 2 && s[1] == "consistency") return Consistency();
+    if (s.size() == 4 && s[1] == "events" && s[3] == "proof") {
+      return Timed(ctx_.metrics.inclusion_duration, [&] { return Proof(s[2]); });
+    }
+    if (s.size() == 2 && s[1] == "consistency") {
+      return Timed(ctx_.metrics.consistency_duration, [&] { return Consistency(); });
+    }
     if (s.size() == 3 && s[1] == "households") {
       ASSIGN_OR_RETURN(std::string status, ctx_.projections.HouseholdJson(s[2]));
       return JsonText(std::move(status));
     }
     if (s.size() == 4 && s[1] == "households" && s[3] == "history") return History(s[2]);
+    if (s.size() == 4 && s[1] == "heads" && s[2] == "household") {
+      return Timed(ctx_.metrics.household_duration, [&] { return Heads(s[2], s[3]); });
+    }
     if (s.size() == 4 && s[1] == "heads") return Heads(s[2], s[3]);
     if (s.size() == 2 && s[1] == "report") {
       ASSIGN_OR_RETURN(std::string report, ctx_.projections.ReportJson(Param("by", "province"), Param("area", "")));
@@ -115,6 +125,15 @@ class Router {
   }
 
  private:
+  // A proof route's reply, its time observed in `h` (server_metrics.h).
+  template <class F>
+  static StatusOr<HttpReply> Timed(DurationHistogram& h, F route) {
+    const auto started = std::chrono::steady_clock::now();
+    StatusOr<HttpReply> reply = route();
+    h.ObserveSince(started);
+    return reply;
+  }
+
   static Status NotFound() { return NotFoundError("no such route; see docs/protocol.md \"HTTP API\"", reason::kNoRoute); }
 
   std::string Param(const std::string& name, const std::string& fallback) const {
@@ -278,6 +297,10 @@ unsigned HttpStatusOf(const Status& s) {
 HttpReply HttpError(const Status& s) {
   json j = {{"error", {{"code", std::string(StatusCodeName(s.code()))}, {"reason", s.reason()}, {"message", s.message()}}}};
   return HttpReply{HttpStatusOf(s), "application/json", Dump(j)};
+}
+
+bool HttpRoutes::Inline(std::string_view target) {
+  return target.substr(0, target.find('?')) == "/metrics";
 }
 
 HttpReply HttpRoutes::Get(std::string_view target) const {

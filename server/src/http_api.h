@@ -11,6 +11,7 @@
 //   GET /v1/households/CODE/history[?from=SEQ&limit=N]   a page of its events, oldest first (X-Next-From)
 //   GET /v1/report?by=province[&area=CODE]     area progress (= `ledger-replay report --json`)
 //   GET /healthz                               {"ok": true, "size": N}
+//   GET /metrics                               Prometheus text format (server_metrics.h)
 //
 //   HttpRoutes routes(ctx);
 //   HttpReply r = routes.Get("/v1/events/42/proof?size=100");
@@ -52,6 +53,9 @@ class HttpRoutes {
 
   // The reply to GET `target` (path and optional query string).
   HttpReply Get(std::string_view target) const;
+  // True for targets cheap enough to answer on an I/O thread, off the
+  // query pool, so that they are answered while the pool is full (/metrics).
+  static bool Inline(std::string_view target);
 
  private:
   ServerContext& ctx_;

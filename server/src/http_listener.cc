@@ -49,7 +49,7 @@ struct HttpListener::Impl {
         spdlog::error("http: accept failed: {}", ec.message());
         continue;
       }
-      if (sessions->load() >= ctx.max_http_connections) {
+      if (ctx.http_sessions->load() >= ctx.max_http_connections) {
         spdlog::warn("http: refused a connection: {} open (limit)", ctx.max_http_connections);
         continue;
       }
@@ -75,26 +75,36 @@ struct HttpListener::Impl {
   }
 
   asio::awaitable<void> TlsSession(beast::ssl_stream<beast::tcp_stream> stream, uint64_t id) {
-    Counted counted(sessions);
+    Counted counted(ctx.http_sessions);
+    SSL* ssl = stream.native_handle();
+    if (ctx.options.metrics_without_client_cert) {
+      // Ask for a certificate without requiring one; one that is sent must
+      // still verify against the CA.
+      SSL_set_verify(ssl, SSL_VERIFY_PEER, SSL_CTX_get_verify_callback(SSL_get_SSL_CTX(ssl)));
+    }
     beast::get_lowest_layer(stream).expires_after(ctx.options.handshake_timeout);
     auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
     if (ec) {
       spdlog::warn("http {}: TLS handshake failed: {}", id, ec.message());
       co_return;
     }
-    auto who = PeerIdentity(stream.native_handle());
-    if (!who.ok()) {
+    auto who = PeerIdentity(ssl);
+    if (!who.ok() && ctx.options.metrics_without_client_cert && who.status().reason() == reason::kNoCertificate) {
+      spdlog::info("http {}: open (no client certificate: /metrics only, TLS)", id);
+      co_await Serve(stream, id, "http/no-certificate", who.status());
+    } else if (!who.ok()) {
       spdlog::warn("http {}: refused: {}", id, Redacted(who.status().ToString()));
       co_return;
+    } else {
+      spdlog::info("http {}: open ({} {}, TLS)", id, RoleName(who->role), who->name);
+      co_await Serve(stream, id, who->Key());
     }
-    spdlog::info("http {}: open ({} {}, TLS)", id, RoleName(who->role), who->name);
-    co_await Serve(stream, id, who->Key());
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
     co_await stream.async_shutdown(kUseTuple);
   }
 
   asio::awaitable<void> PlainSession(beast::tcp_stream stream, uint64_t id) {
-    Counted counted(sessions);
+    Counted counted(ctx.http_sessions);
     spdlog::info("http {}: open (dev-insecure)", id);
     co_await Serve(stream, id, "http/dev-insecure");
     boost::system::error_code ignored;
@@ -133,8 +143,10 @@ struct HttpListener::Impl {
   }
 
   // Requests one after another until the client or the server ends it.
+  // With `anonymous` not OK (a client without a certificate) only what
+  // needs none (/metrics) is served; everything else gets that status.
   template <class Stream>
-  asio::awaitable<void> Serve(Stream& stream, uint64_t id, std::string identity) {
+  asio::awaitable<void> Serve(Stream& stream, uint64_t id, std::string identity, Status anonymous = OkStatus()) {
     beast::flat_buffer buffer(kHeaderLimit);
     while (!ctx.draining) {
       http::request_parser<http::empty_body> parser;
@@ -158,11 +170,17 @@ struct HttpListener::Impl {
         if (req.method() != http::verb::get && !head) {
           reply = HttpError(InvalidArgumentError("only GET and HEAD are served (a read-only API)", reason::kMethodNotAllowed));
           reply.status = 405;
+        } else if (const std::string_view target(req.target().data(), req.target().size());
+                   HttpRoutes::Inline(target)) {
+          reply = routes.Get(target);
+        } else if (!anonymous.ok()) {
+          reply = HttpError(anonymous);
         } else {
-          reply = co_await Route(identity, std::string(req.target()));
+          reply = co_await Route(identity, std::string(target));
         }
         if (reply.status >= 500) spdlog::error("http {}: {} -> {}", id, RedactedTarget(std::string_view(req.target().data(), req.target().size())), reply.status);
       }
+      ctx.metrics.http_requests.Add(std::to_string(reply.status));
       http::response<http::string_body> res{static_cast<http::status>(reply.status), version};
       res.set(http::field::server, "ledgerd");
       res.set(http::field::content_type, reply.content_type);
@@ -193,7 +211,6 @@ struct HttpListener::Impl {
   asio::ssl::context* tls;
   HttpRoutes routes;
   tcp::acceptor acceptor;
-  std::shared_ptr<std::atomic<size_t>> sessions = std::make_shared<std::atomic<size_t>>(0);
   uint16_t port = 0;
 };
 

@@ -47,6 +47,7 @@ void QueryPool::Work() {
     std::function<void()> task = std::move(it->second.tasks.front());
     it->second.tasks.pop_front();
     if (!it->second.tasks.empty()) turns_.push_back(key);
+    ++running_;
     lock.unlock();
     try {
       task();
@@ -55,10 +56,16 @@ void QueryPool::Work() {
     }
     task = nullptr;   // its captures go before the count does
     lock.lock();
+    --running_;
     --held_;
     it = queues_.find(key);
     if (--it->second.held == 0) queues_.erase(it);
   }
+}
+
+QueryPool::Load QueryPool::CurrentLoad() const {
+  std::lock_guard lock(mu_);
+  return {held_, running_, max_queued_};
 }
 
 void QueryPool::Join() {

@@ -37,6 +37,14 @@ class QueryPool {
   QueryPool& operator=(const QueryPool&) = delete;
 
   Status Submit(const std::string& key, std::function<void()> work);
+  // Queries held now (queued or running, what max_queued bounds) and of
+  // those, running; the bound.
+  struct Load {
+    size_t held = 0;
+    size_t running = 0;
+    size_t max_queued = 0;
+  };
+  Load CurrentLoad() const;
   // Runs what is queued, then stops the threads. Idempotent.
   void Join();
 
@@ -49,11 +57,12 @@ class QueryPool {
 
   const size_t max_queued_;
   const size_t max_per_key_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::unordered_map<std::string, Queue> queues_;
   std::deque<std::string> turns_;   // keys with queued tasks, each once, in turn
   size_t held_ = 0;
+  size_t running_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -227,6 +227,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(std::unique_ptr<Impl> impl) {
   d.ctx.run_blocking = [&d](const std::string& identity, std::function<void()> work) {
     return d.blocking.Submit(identity, std::move(work));
   };
+  d.ctx.query_pool = &d.blocking;
   if (o.http_enabled) {
     ASSIGN_OR_RETURN(d.http, HttpListener::Start(d.ioc, d.ctx, d.tls.get(), o.http_host, o.http_port));
     d.http_host = o.http_host.find(':') != std::string::npos ? "[" + o.http_host + "]" : o.http_host;

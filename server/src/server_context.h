@@ -1,7 +1,8 @@
 // State shared by the server and its connections: the ledger, the request
-// handler, the set of live connections (for shutdown, and the connection
-// caps: pending, established, per identity), the budget of frame bytes and
-// the count of appends handed to the ledger whose callbacks have not run yet.
+// handler, the set of live connections (for shutdown, the connection caps:
+// pending, established, per identity, and the metrics' states), the budget
+// of frame bytes, the count of appends handed to the ledger whose callbacks
+// have not run yet, and the metrics (server_metrics.h).
 //
 // Thread-safe. Owned by Server::Impl; outlives every connection's use of it
 // because Shutdown() waits for the connections and the pending appends.
@@ -21,6 +22,8 @@
 #include "handler.h"
 #include "leaf_index.h"
 #include "ledger/reasons.h"
+#include "query_pool.h"
+#include "server_metrics.h"
 
 namespace ledger::net {
 
@@ -52,6 +55,12 @@ struct ServerContext {
   std::atomic<bool> draining{false};
   std::atomic<uint64_t> next_connection_id{1};
   size_t max_http_connections = 0;   // set by Server::Start
+  ServerMetrics metrics;
+  // The server's blocking pool (set by Server::Start), for the metrics' queue figures.
+  const QueryPool* query_pool = nullptr;
+  // Live HTTP API sessions. Shared: a session's coroutine frame can be
+  // destroyed after this context, when the io_context is torn down.
+  std::shared_ptr<std::atomic<size_t>> http_sessions = std::make_shared<std::atomic<size_t>>(0);
 
   // ---------------------------------------------------------------- connections
   //
@@ -60,7 +69,7 @@ struct ServerContext {
   // pending one from the pending set and returns it, to be evicted.
   std::shared_ptr<ConnectionBase> Register(ConnectionBase* c, std::weak_ptr<ConnectionBase> w, uint64_t id) {
     std::lock_guard lock(mu);
-    live.emplace(c, Entry{std::move(w), id, {}, false});
+    live.emplace(c, Entry{std::move(w), id, {}, false, false});
     pending.emplace(id, c);
     while (pending.size() > options.max_pending_connections) {
       auto oldest = pending.begin();
@@ -118,6 +127,26 @@ struct ServerContext {
     std::lock_guard lock(mu);
     return live.size();
   }
+  // The connection `c` is closing: it answers what is in flight, then closes.
+  void MarkClosing(ConnectionBase* c) {
+    std::lock_guard lock(mu);
+    if (auto it = live.find(c); it != live.end()) it->second.closing = true;
+  }
+  // Live connections by state, for the metrics: closing (MarkClosing), else
+  // identified (established), else pending.
+  struct StateCounts {
+    size_t pending = 0;
+    size_t identified = 0;
+    size_t closing = 0;
+  };
+  StateCounts CountStates() {
+    std::lock_guard lock(mu);
+    StateCounts n;
+    for (const auto& [raw, entry] : live) {
+      ++(entry.closing ? n.closing : entry.established ? n.identified : n.pending);
+    }
+    return n;
+  }
   // Calls `f` on every live connection.
   template <typename F>
   void ForEach(F f) {
@@ -172,6 +201,7 @@ struct ServerContext {
     uint64_t id = 0;
     std::string identity;     // once established
     bool established = false;
+    bool closing = false;
   };
   std::mutex mu;
   std::condition_variable cv;

@@ -46,6 +46,11 @@ class LedgerdProcess {
     port_ = static_cast<uint16_t>(std::stoi(endpoint_.substr(endpoint_.find(':') + 1)));
   }
 
+  // The next line ledgerd prints on stdout ("http api on HOST:PORT" after
+  // the listening line, with --http).
+  StatusOr<std::string> ReadLine(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    return process_->ReadLine(timeout);
+  }
   void Signal(int sig) { process_->Signal(sig); }
   // Exit code, or -signal.
   int Wait() { return process_->Wait(); }

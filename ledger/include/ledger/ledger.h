@@ -110,6 +110,48 @@ struct ClockReport {
   int64_t last_recorded_at = 0; // recordedAt of the latest sequenced event (0: none)
 };
 
+// Figures for monitoring (ledgerd's GET /metrics, docs/operations.md
+// "Metrics"): the append queue, pauses and store faults, the last
+// checkpoint, and RocksDB's own stall and compaction figures. Plain values;
+// reading them takes the queue's lock for a moment and asks RocksDB for a
+// few properties, so it is for a scrape every few seconds, not per append.
+struct LedgerStats {
+  uint64_t queued_events = 0;       // accepted by Append, not yet taken by the writer
+  uint64_t max_queued_events = 0;   // LedgerOptions::max_queued_events (pushback beyond)
+  // Appends paused by a retryable store error (STORE_FULL, STORE_IO) or the
+  // free-space floor; they resume by themselves (Poisoned()).
+  bool appends_paused = false;
+  // Appends stopped after an internal error (STORE_FAILED) until reopened.
+  bool appends_stopped = false;
+  // Store faults since the ledger was opened, by the reason appends got
+  // from them: each failed write that paused appends (and each crossing of
+  // the free-space floor, STORE_FULL), each internal error that stopped them.
+  uint64_t store_full_errors = 0;
+  uint64_t store_io_errors = 0;
+  uint64_t store_failed_errors = 0;
+  // recordedAt (ns since the Unix epoch) of the last event of the latest
+  // durable checkpoint (one is signed at each group commit); 0: empty log.
+  int64_t last_checkpoint_recorded_at_ns = 0;
+  // RocksDB's figures (DB properties; cumulative ones since the store was
+  // opened, summed over the column families).
+  struct Rocks {
+    uint64_t delayed_write_rate = 0;        // bytes/s while writes are slowed down (actual-delayed-write-rate), else 0
+    bool write_stopped = false;             // is-write-stopped
+    uint64_t write_stall_micros = 0;        // time user writes waited in stalls (dbstats user_write_stall_micros)
+    uint64_t stall_slowdowns = 0;           // slowdowns begun (cfstats io_stalls.total_slowdown)
+    uint64_t stall_stops = 0;               // stops begun (cfstats io_stalls.total_stop)
+    uint64_t running_compactions = 0;       // num-running-compactions
+    uint64_t running_flushes = 0;           // num-running-flushes
+    uint64_t compactions_pending = 0;       // column families with compaction-pending
+    uint64_t pending_compaction_bytes = 0;  // estimate-pending-compaction-bytes
+    uint64_t compactions = 0;               // compaction and flush jobs done (cfstats compaction.Sum.CompCount)
+    double compaction_seconds = 0;          // their time (compaction.Sum.CompSec)
+    uint64_t background_errors = 0;         // background-errors
+    uint64_t sst_bytes = 0;                 // total-sst-files-size
+    uint64_t memtable_bytes = 0;            // cur-size-all-mem-tables
+  } rocksdb;
+};
+
 struct StoreInfo {
   std::string origin;
   std::string key_name;
@@ -191,6 +233,8 @@ class Ledger {
   StatusOr<std::optional<MenuInfo>> PublishedMenu() const;
   // Steps back of the clock seen by the writer (LedgerOptions::clock).
   ClockReport Clock() const;
+  // Figures for monitoring (LedgerStats).
+  LedgerStats Stats() const;
 
   StatusOr<std::string> LeafBytes(uint64_t seq) const;
   StatusOr<Hash> LeafHash(uint64_t seq) const;

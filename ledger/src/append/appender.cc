@@ -310,7 +310,18 @@ void Ledger::Impl::Poison(const Status& why) {
     if (!poisoned.ok()) return;
     poisoned = why;
   }
+  CountStoreError(why);
   if (Resumable(why)) ReportPaused(why);
+}
+
+void Ledger::Impl::CountStoreError(const Status& s) {
+  if (s.reason() == reason::kStoreFull) {
+    store_full_errors.fetch_add(1, std::memory_order_relaxed);
+  } else if (s.reason() == reason::kStoreIo) {
+    store_io_errors.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    store_failed_errors.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 bool Ledger::Impl::Resumable(const Status& s) {
@@ -357,6 +368,7 @@ Status Ledger::Impl::CheckFloor() {
   if (!s.ok() && !below_floor) {
     below_floor = true;
     floor_cause = s;
+    CountStoreError(s);
     ReportPaused(s);
   } else if (s.ok() && below_floor) {
     below_floor = false;
@@ -387,6 +399,7 @@ void Ledger::Impl::Recover() {
     std::lock_guard lock(commit_mu);
     writer_stopped = StoppedAfter("a failed recovery from a write failure", s);
     poisoned = writer_stopped;
+    CountStoreError(writer_stopped);
     return;
   }
   writer_stopped = OkStatus();
@@ -514,6 +527,7 @@ void Ledger::Impl::Commit(CommitJob& job) {
     }
     if (written.ok() && job.appended > 0) {
       size.store(job.size, std::memory_order_release);
+      durable_recorded_at.store(job.recorded_at, std::memory_order_relaxed);
       std::unique_lock lock(heads_mu);
       durable_pending.insert(durable_pending.end(), job.heads_updates.begin(), job.heads_updates.end());
       durable_heads_size = job.size;
@@ -819,6 +833,7 @@ void Ledger::Impl::SequenceGroup(CommitJob& job) {
   if (flushed.ok()) {
     for (auto& [key, value] : tree.TakeDirty()) batch.Put(store->cf(kCfMerkle), key, value);
     job.checkpoint_text = FormatCheckpoint({info.origin, next, tree.Root(), {}});
+    job.recorded_at = last_recorded_at;
   } else {
     // The in-memory state is past what can be written: stop, as after a
     // write failure, once the committer reaches this job.

@@ -184,6 +184,7 @@ Status Ledger::Impl::LoadHeads() {
     last_recorded_at = e.recorded_at_ns;
     last_clock_reading = e.recorded_at_ns;
     clock_last_recorded_at.store(e.recorded_at_ns, std::memory_order_relaxed);
+    durable_recorded_at.store(e.recorded_at_ns, std::memory_order_relaxed);
   }
   durable_heads_size = n;
   if (!read_only) writer_heads = map;
@@ -283,6 +284,25 @@ ClockReport Ledger::Clock() const {
   r.steps_back = impl_->clock_steps_back.load(std::memory_order_relaxed);
   r.last_step_ns = impl_->clock_last_step_ns.load(std::memory_order_relaxed);
   r.last_recorded_at = impl_->clock_last_recorded_at.load(std::memory_order_relaxed);
+  return r;
+}
+
+LedgerStats Ledger::Stats() const {
+  Impl& d = *impl_;
+  LedgerStats r;
+  {
+    std::lock_guard lock(d.queue_mu);
+    r.queued_events = d.queued_events;
+  }
+  r.max_queued_events = d.options.max_queued_events;
+  const Status stopped = d.Poisoned();
+  r.appends_paused = Impl::Resumable(stopped) || d.below_floor.load();
+  r.appends_stopped = !stopped.ok() && !Impl::Resumable(stopped);
+  r.store_full_errors = d.store_full_errors.load(std::memory_order_relaxed);
+  r.store_io_errors = d.store_io_errors.load(std::memory_order_relaxed);
+  r.store_failed_errors = d.store_failed_errors.load(std::memory_order_relaxed);
+  r.last_checkpoint_recorded_at_ns = d.durable_recorded_at.load(std::memory_order_relaxed);
+  r.rocksdb = d.store->Stats();
   return r;
 }
 

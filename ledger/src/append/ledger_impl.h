@@ -53,6 +53,7 @@ struct CommitJob {
   rocksdb::WriteBatch batch;
   uint64_t size = 0;            // tree size once written
   std::string checkpoint_text;  // unsigned checkpoint body for `size`
+  int64_t recorded_at = 0;      // recordedAt of its last event (LedgerStats)
   std::vector<heads::HeadsMap::Entry> heads_updates;   // for the readers' map once durable
   // Set when sequencing this group stopped the writer (an exception, a
   // projection that cannot be flushed): the committer stops the ledger
@@ -157,8 +158,16 @@ struct Ledger::Impl {
   // appender.cc, Recover). `paused_since` is when appends started failing.
   std::chrono::steady_clock::time_point next_recovery{};
   std::atomic<int64_t> paused_since_ns{0};   // steady clock; set by the thread that pauses
-  bool below_floor = false;            // the last group was refused by the floor
+  std::atomic<bool> below_floor{false};   // the last group was refused by the floor (read by Stats)
   Status floor_cause;                  // its status, for on_appends_resumed
+
+  // ---- figures for Ledger::Stats (relaxed; written by the writer and committer)
+  std::atomic<uint64_t> store_full_errors{0};
+  std::atomic<uint64_t> store_io_errors{0};
+  std::atomic<uint64_t> store_failed_errors{0};
+  std::atomic<int64_t> durable_recorded_at{0};   // recordedAt of the last durable event
+  // Counts a store fault that paused or stopped appends, by its reason.
+  void CountStoreError(const Status& s);
 
   // ---- queue
   std::mutex queue_mu;

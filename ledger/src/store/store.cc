@@ -8,7 +8,9 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/options_util.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <map>
 
 namespace ledger {
 namespace {
@@ -253,6 +255,46 @@ StatusOr<std::optional<std::string>> Store::Get(Cf c, std::string_view key) cons
 }
 
 Status Store::Resume() { return FromRocks(db_->Resume(), "resuming the store after a write failure"); }
+
+LedgerStats::Rocks Store::Stats() const {
+  using P = rocksdb::DB::Properties;
+  LedgerStats::Rocks r;
+  auto db_int = [&](const std::string& name) {
+    uint64_t v = 0;
+    return db_->GetIntProperty(name, &v) ? v : 0;
+  };
+  auto summed = [&](const std::string& name) {
+    uint64_t v = 0;
+    return db_->GetAggregatedIntProperty(name, &v) ? v : 0;
+  };
+  // A map property's value, as RocksDB prints it ("12", "0.007095").
+  auto number = [](const std::map<std::string, std::string>& m, const std::string& key) {
+    auto it = m.find(key);
+    return it == m.end() ? 0.0 : std::strtod(it->second.c_str(), nullptr);
+  };
+  r.delayed_write_rate = db_int(P::kActualDelayedWriteRate);
+  r.write_stopped = db_int(P::kIsWriteStopped) != 0;
+  r.running_compactions = db_int(P::kNumRunningCompactions);
+  r.running_flushes = db_int(P::kNumRunningFlushes);
+  r.background_errors = db_int(P::kBackgroundErrors);
+  r.compactions_pending = summed(P::kCompactionPending);
+  r.pending_compaction_bytes = summed(P::kEstimatePendingCompactionBytes);
+  r.sst_bytes = summed(P::kTotalSstFilesSize);
+  r.memtable_bytes = summed(P::kCurSizeAllMemTables);
+  std::map<std::string, std::string> m;
+  if (db_->GetMapProperty(P::kDBStats, &m)) {
+    r.write_stall_micros = static_cast<uint64_t>(number(m, "db.user_write_stall_micros"));
+  }
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    m.clear();
+    if (h == nullptr || !db_->GetMapProperty(h, P::kCFStats, &m)) continue;
+    r.stall_slowdowns += static_cast<uint64_t>(number(m, "io_stalls.total_slowdown"));
+    r.stall_stops += static_cast<uint64_t>(number(m, "io_stalls.total_stop"));
+    r.compactions += static_cast<uint64_t>(number(m, "compaction.Sum.CompCount"));
+    r.compaction_seconds += number(m, "compaction.Sum.CompSec");
+  }
+  return r;
+}
 
 Status Store::Write(rocksdb::WriteBatch* batch, bool sync) {
   rocksdb::WriteOptions wo;

@@ -72,6 +72,8 @@ class Store {
   // Clears RocksDB's background error after a failed write or flush (it
   // flushes the memtables and starts a new WAL); OK when there is none.
   Status Resume();
+  // RocksDB's stall and compaction figures (DB properties; LedgerStats).
+  LedgerStats::Rocks Stats() const;
   // Number of events: last key in `events` + 1 (0 when empty).
   StatusOr<uint64_t> CountEvents() const;
   // Seqs from an index CF for `id`, ascending.

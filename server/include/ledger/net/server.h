@@ -81,6 +81,10 @@ struct ServerOptions {
   bool http_enabled = false;
   std::string http_host = "127.0.0.1";
   uint16_t http_port = 0;                      // 0: any free port
+  // HTTPS clients without a certificate may GET /metrics (a Prometheus
+  // scraper; metrics hold no personal data); every other route still needs
+  // one (403 NO_CERTIFICATE). A certificate that is sent must verify.
+  bool metrics_without_client_cert = false;
 
   int io_threads = 0;                          // 0: one per core
   FrameLimits limits;
